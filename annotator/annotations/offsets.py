@@ -1,0 +1,83 @@
+"""Span offsets: pure functions, no Django.
+
+Stored offsets are Unicode code points into the article text (Python str indices).
+Browsers count UTF-16 code units, so anything coming from a page is converted here.
+A span may only start and end on grapheme cluster boundaries: never inside a
+surrogate pair, an emoji ZWJ sequence, a flag, or between a letter and its diacritics.
+"""
+
+import regex
+
+GRAPHEME = regex.compile(r"\X")
+CONTEXT_CHARS = 32
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_to_codepoint(text: str, offset: int) -> int:
+    """Code point index for a UTF-16 offset; ValueError if it falls inside a surrogate pair."""
+    if offset < 0:
+        raise ValueError("offset must not be negative")
+    units = 0
+    for index, char in enumerate(text):
+        if units == offset:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > offset:
+            raise ValueError(f"UTF-16 offset {offset} splits a surrogate pair")
+    if units == offset:
+        return len(text)
+    raise ValueError(f"UTF-16 offset {offset} is past the end of the text")
+
+
+def codepoint_to_utf16(text: str, offset: int) -> int:
+    if not 0 <= offset <= len(text):
+        raise ValueError(f"offset {offset} is outside the text")
+    return utf16_length(text[:offset])
+
+
+def is_grapheme_boundary(text: str, index: int) -> bool:
+    """True if `index` lies between two user-perceived characters."""
+    if index <= 0 or index >= len(text):
+        return index in (0, len(text))
+    # "\n" always ends a cluster (the text has no "\r"), so scanning can start at the
+    # line holding `index` instead of the start of the text.
+    line_start = text.rfind("\n", 0, index) + 1
+    line_end = text.find("\n", index)
+    line = text[line_start : len(text) if line_end == -1 else line_end]
+    position = line_start
+    for match in GRAPHEME.finditer(line):
+        if position == index:
+            return True
+        if position > index:
+            return False
+        position += len(match.group())
+    return position == index
+
+
+def span_context(text: str, start: int, end: int) -> tuple[str, str]:
+    """Up to CONTEXT_CHARS code points before and after a span, for re-anchoring its quote."""
+    return text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS]
+
+
+def span_problem(text: str, start: int, end: int, quote: str) -> str | None:
+    """Why (start, end, quote) is not a valid span of `text`, or None if it is."""
+    if not (isinstance(start, int) and isinstance(end, int)):
+        return "Start and end must be whole numbers."
+    if start < 0 or end > len(text):
+        return f"The span {start}–{end} lies outside the text (length {len(text)})."
+    if start >= end:
+        return "A span must contain at least one character (start must be before end)."
+    actual = text[start:end]
+    if actual != quote:
+        return (
+            f"The selected text does not match the article at {start}–{end}: "
+            f"expected {actual!r}, got {quote!r}. Reload the page and select again."
+        )
+    if not actual.strip():
+        return "A span cannot be only whitespace."
+    if not is_grapheme_boundary(text, start) or not is_grapheme_boundary(text, end):
+        return "The span would split a character (an emoji or a letter and its marks)."
+    return None

@@ -1,0 +1,160 @@
+"""Writes of annotations and links. The only code that writes spans.
+
+Every function is keyword-only, runs in one transaction and records the acting
+user in the history (pghistory context), also outside a web request.
+"""
+
+import pghistory
+from django.db import transaction
+
+from annotator.annotations.models import LINK_ENDS, Annotation, Kind, Link, LinkKind, Status
+from annotator.annotations.offsets import span_context, span_problem
+from annotator.articles.models import Article, ArticleStatus
+
+# Fields that only one kind of annotation may carry, and their empty values.
+KIND_FIELDS = {
+    Kind.CLAIM: {"event": None, "claimed_at": None, "claimed_precision": "", "credibility": None},
+    Kind.ATTRIBUTION: {"cited_source": None},
+    Kind.HEDGE: {"hedge_type": ""},
+}
+ALL_KIND_FIELDS = {field for fields in KIND_FIELDS.values() for field in fields}
+SPAN_FIELDS = ("start", "end", "quote")
+
+
+class SpanError(ValueError):
+    """The span does not fit the article text; the message says why, for the user."""
+
+
+class AnnotationConflict(Exception):
+    """Someone saved the annotation since the caller read it."""
+
+    def __init__(self, current: Annotation):
+        super().__init__("This annotation was changed by someone else since you opened it.")
+        self.current = current
+
+
+def _history(user):
+    return pghistory.context(user=user.pk if user else None)
+
+
+def _check_span(article: Article, start: int, end: int, quote: str) -> None:
+    problem = span_problem(article.text, start, end, quote)
+    if problem:
+        raise SpanError(problem)
+
+
+def _check_kind_fields(kind: str, fields: dict) -> None:
+    if kind not in KIND_FIELDS:
+        raise SpanError(f"Unknown annotation kind {kind!r}.")
+    foreign = set(fields) - set(KIND_FIELDS[kind]) - {"note", "status"}
+    if foreign:
+        raise SpanError(f"A {kind} cannot have {', '.join(sorted(foreign))}.")
+
+
+def annotation_create(
+    *,
+    article: Article,
+    kind: str,
+    start: int,
+    end: int,
+    quote: str,
+    created_by,
+    status: str = Status.DRAFT,
+    **fields,
+) -> Annotation:
+    _check_span(article, start, end, quote)
+    _check_kind_fields(kind, fields)
+    prefix, suffix = span_context(article.text, start, end)
+    with transaction.atomic(), _history(created_by):
+        annotation = Annotation.objects.create(
+            article=article,
+            kind=kind,
+            start=start,
+            end=end,
+            quote=quote,
+            prefix=prefix,
+            suffix=suffix,
+            status=status,
+            created_by=created_by,
+            **fields,
+        )
+        Article.objects.filter(pk=article.pk, status=ArticleStatus.NEW).update(
+            status=ArticleStatus.IN_PROGRESS
+        )
+    return annotation
+
+
+def annotation_update(*, annotation: Annotation, version: int, user, **changes) -> Annotation:
+    """Apply `changes` if nobody saved since `version`; raise AnnotationConflict otherwise.
+
+    Changing the kind clears the fields of the old kind and drops links the new
+    kind cannot have; changing start/end/quote re-checks the span.
+    """
+    with transaction.atomic(), _history(user):
+        current = (
+            Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
+        )
+        if current.version != version:
+            raise AnnotationConflict(current)
+        kind = changes.pop("kind", current.kind)
+        if any(field in changes for field in SPAN_FIELDS):
+            span = {field: changes.get(field, getattr(current, field)) for field in SPAN_FIELDS}
+            _check_span(current.article, **span)
+            changes["prefix"], changes["suffix"] = span_context(
+                current.article.text, span["start"], span["end"]
+            )
+        _check_kind_fields(kind, {k: v for k, v in changes.items() if k in ALL_KIND_FIELDS})
+        if kind != current.kind:
+            for field, empty in KIND_FIELDS[current.kind].items():
+                setattr(current, field, empty)
+            current.kind = kind
+            _drop_links_not_fitting(current)
+        for field, value in changes.items():
+            setattr(current, field, value)
+        current.version += 1
+        current.save()
+    return current
+
+
+def annotation_delete(*, annotation: Annotation, user) -> None:
+    """Delete a span and, with it, every link to or from it (all recorded in the history)."""
+    with transaction.atomic(), _history(user):
+        Annotation.objects.filter(pk=annotation.pk).delete()
+
+
+def link_create(
+    *, from_annotation: Annotation, to_annotation: Annotation, kind: str, created_by
+) -> Link:
+    expected = LINK_ENDS.get(kind)
+    if expected is None:
+        raise SpanError(f"Unknown link kind {kind!r}.")
+    if (from_annotation.kind, to_annotation.kind) != expected:
+        raise SpanError(
+            f"“{LinkKind(kind).label}” joins a {expected[0]} to a {expected[1]}, "
+            f"not a {from_annotation.kind} to a {to_annotation.kind}."
+        )
+    if from_annotation.article_id != to_annotation.article_id:
+        raise SpanError("Linked annotations must be in the same article.")
+    with transaction.atomic(), _history(created_by):
+        link, _ = Link.objects.get_or_create(
+            from_annotation=from_annotation,
+            to_annotation=to_annotation,
+            defaults={"kind": kind, "created_by": created_by},
+        )
+    return link
+
+
+def link_delete(*, link: Link, user) -> None:
+    with transaction.atomic(), _history(user):
+        Link.objects.filter(pk=link.pk).delete()
+
+
+def _drop_links_not_fitting(annotation: Annotation) -> None:
+    for link in Link.objects.filter(from_annotation=annotation) | Link.objects.filter(
+        to_annotation=annotation
+    ):
+        ends = LINK_ENDS[link.kind]
+        from_kind = annotation.kind if link.from_annotation_id == annotation.pk else None
+        to_kind = annotation.kind if link.to_annotation_id == annotation.pk else None
+        if (from_kind and from_kind != ends[0]) or (to_kind and to_kind != ends[1]):
+            link.delete()

@@ -1,0 +1,356 @@
+"""Demo project: four short articles, written for this project, that report one
+fictional event differently (dates, distances, numbers), cite each other and hedge.
+
+Everything here is invented: outlets, places and people. Tests reuse this data.
+"""
+
+import hashlib
+import unicodedata
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from annotator.annotations.models import HedgeType, Kind, LinkKind, TimePrecision
+from annotator.annotations.services import annotation_create, link_create
+from annotator.articles.models import Article, DatePrecision
+from annotator.events.models import Event
+from annotator.projects.models import Membership, Project, Role
+from annotator.sources.models import ReliabilityAssessment, Source, SourceKind
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "demo"
+DEMO_USERS = {
+    "owner": Role.OWNER,
+    "reviewer": Role.REVIEWER,
+    "annotator": Role.ANNOTATOR,
+    "annotator2": Role.ANNOTATOR,
+}
+
+GUIDELINES = """\
+## What to mark
+
+- **Claim**: what is asserted to have happened: *who did what, where, when, how many*.
+  Mark the shortest clause that carries the assertion.
+- **Attribution**: who says it: *"according to Meridian Wire"*, *"local sources told Al-Sahil"*.
+  Link it to the claims it attributes; when a source reached the outlet through another
+  ("sources told Meridian Wire"), link the inner attribution to the outer one (*reached via*).
+- **Hedge**: wording that weakens the claim: *reportedly*, *believed to be*, *about*, *up to*.
+  Link it to the claim it qualifies.
+
+## Times
+
+Give a claim the time it says the thing happened, not the time of the article.
+Use *month* or *approximate* precision when the text is vague.
+"""
+
+SOURCES = [
+    # name, other names, kind, country, language, domain, note, [(grade, rationale, date)]
+    (
+        "Meridian Wire",
+        ["ميريديان", "وكالة ميريديان"],
+        SourceKind.AGENCY,
+        "Freeland",
+        "en",
+        "meridianwire.example",
+        "Privately owned wire service.",
+        [
+            ("C", "New to our desk; few checks so far.", "2024-06-01"),
+            (
+                "B",
+                "Twelve of fourteen reports since June confirmed by other outlets.",
+                "2025-01-15",
+            ),
+        ],
+    ),
+    (
+        "The Northern Ledger",
+        [],
+        SourceKind.OUTLET,
+        "Freeland",
+        "en",
+        "northernledger.example",
+        "",
+        [("C", "Often repeats agency copy without own reporting.", "2025-01-20")],
+    ),
+    (
+        "Al-Sahil Daily",
+        ["الساحل", "صحيفة الساحل"],
+        SourceKind.OUTLET,
+        "Qarmalia",
+        "ar",
+        "alsahil.example",
+        "Close to the provincial administration.",
+        [("C", "Good local access; one-sided on security matters.", "2025-02-03")],
+    ),
+    (
+        "Rased Network",
+        ["شبكة راصد", "راصد"],
+        SourceKind.SOCIAL,
+        "Qarmalia",
+        "ar",
+        "",
+        "Anonymous Telegram channel.",
+        [("E", "Several fabricated casualty figures in 2024.", "2025-02-10")],
+    ),
+    ("local officials", ["مصادر محلية"], SourceKind.ANONYMOUS, "", "", "", "", []),
+    ("Qarmal Governorate", ["محافظة قرمل"], SourceKind.OFFICIAL, "Qarmalia", "ar", "", "", []),
+]
+
+ARTICLES = {
+    "wire": {
+        "outlet": "Meridian Wire",
+        "language": "en",
+        "title": "Foreign troops withdraw from Tal Safra base, officials say",
+        "url": "https://meridianwire.example/2025/03/12/tal-safra",
+        "published_at": "2025-03-12T09:40:00+00:00",
+        "precision": DatePrecision.MINUTE,
+        "text": (
+            "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
+            "on Tuesday, two local officials told Meridian Wire.\n\n"
+            "The base lies 3 km west of Qarmal airport and housed about 300 personnel, "
+            "according to the officials, who spoke on condition of anonymity.\n\n"
+            "A convoy of trucks was seen leaving the base at dawn, a resident said. "
+            "The defence ministry declined to comment."
+        ),
+    },
+    "ledger": {
+        "outlet": "The Northern Ledger",
+        "language": "en",
+        "title": "Troops reportedly pull out of base near Qarmal",
+        "url": "https://northernledger.example/world/qarmal-base",
+        "published_at": "2025-03-13T00:00:00+00:00",
+        "precision": DatePrecision.DAY,
+        "text": (
+            "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal, "
+            "Meridian Wire reported, citing local officials.\n\n"
+            "The base, believed to be 4 km west of the airport, may have hosted up to 350 "
+            "troops.\n\n"
+            "The withdrawal is said to have followed weeks of rocket attacks on the area."
+        ),
+    },
+    "sahil": {
+        "outlet": "Al-Sahil Daily",
+        "language": "ar",
+        "title": "القوات الأجنبية تخلي قاعدة تل صفرا قرب مطار قرمل",
+        "url": "https://alsahil.example/news/7781",
+        "published_at": "2025-03-11T18:05:00+00:00",
+        "precision": DatePrecision.MINUTE,
+        "text": (
+            "أفادت مصادر محلية لصحيفة الساحل بأن القوات الأجنبية أخلت قاعدة تل صفرا "
+            "يوم الاثنين.\n\n"
+            "وتقع القاعدة على بعد نحو 3 كم غرب مطار قرمل، ويُعتقد أنها كانت تضم حوالي 300 عنصر.\n\n"
+            "وقال مسؤول في محافظة قرمل إن الانسحاب جاء بعد هجمات متكررة على القاعدة."
+        ),
+    },
+    "rased": {
+        "outlet": "Rased Network",
+        "language": "ar",
+        "title": "راصد: انسحاب من قاعدة تل صفرا",
+        "url": "",
+        "published_at": "2025-03-12T07:15:00+00:00",
+        "precision": DatePrecision.MINUTE,
+        "text": (
+            "نقلاً عن وكالة ميريديان (Meridian Wire)، انسحبت القوات الأجنبية من قاعدة تل صفرا "
+            "فجر الثلاثاء 🚚.\n\n"
+            "وبحسب مصادر، فإن القاعدة تبعد 5 كم عن المطار."
+        ),
+    },
+}
+
+# (key, article, kind, quote, fields); quotes are found in the article text.
+ANNOTATIONS = [
+    (
+        "w1",
+        "wire",
+        Kind.CLAIM,
+        "Foreign troops withdrew from the Tal Safra base on Tuesday",
+        {"claimed_at": "2025-03-11", "claimed_precision": TimePrecision.DAY},
+    ),
+    (
+        "w2",
+        "wire",
+        Kind.ATTRIBUTION,
+        "two local officials told Meridian Wire",
+        {"cited_source": "local officials"},
+    ),
+    ("w3", "wire", Kind.CLAIM, "The base lies 3 km west of Qarmal airport", {}),
+    ("w4", "wire", Kind.HEDGE, "about", {"hedge_type": HedgeType.APPROXIMATOR}),
+    ("w5", "wire", Kind.CLAIM, "housed about 300 personnel", {}),
+    (
+        "l1",
+        "ledger",
+        Kind.CLAIM,
+        "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal",
+        {},
+    ),
+    ("l2", "ledger", Kind.HEDGE, "reportedly", {"hedge_type": HedgeType.HEARSAY}),
+    ("l3", "ledger", Kind.ATTRIBUTION, "Meridian Wire reported", {"cited_source": "Meridian Wire"}),
+    (
+        "l4",
+        "ledger",
+        Kind.ATTRIBUTION,
+        "citing local officials",
+        {"cited_source": "local officials"},
+    ),
+    ("l5", "ledger", Kind.HEDGE, "believed to be", {"hedge_type": HedgeType.EPISTEMIC}),
+    (
+        "s1",
+        "sahil",
+        Kind.ATTRIBUTION,
+        "أفادت مصادر محلية لصحيفة الساحل",
+        {"cited_source": "local officials"},
+    ),
+    (
+        "s2",
+        "sahil",
+        Kind.CLAIM,
+        "القوات الأجنبية أخلت قاعدة تل صفرا يوم الاثنين",
+        {"claimed_at": "2025-03-10", "claimed_precision": TimePrecision.DAY},
+    ),
+    ("s3", "sahil", Kind.HEDGE, "نحو", {"hedge_type": HedgeType.APPROXIMATOR}),
+    ("s4", "sahil", Kind.CLAIM, "تقع القاعدة على بعد نحو 3 كم غرب مطار قرمل", {}),
+    (
+        "r1",
+        "rased",
+        Kind.ATTRIBUTION,
+        "نقلاً عن وكالة ميريديان (Meridian Wire)",
+        {"cited_source": "Meridian Wire"},
+    ),
+    (
+        "r2",
+        "rased",
+        Kind.CLAIM,
+        "انسحبت القوات الأجنبية من قاعدة تل صفرا فجر الثلاثاء 🚚",
+        {"claimed_at": "2025-03-11", "claimed_precision": TimePrecision.DAY},
+    ),
+]
+
+LINKS = [
+    ("w2", "w1", LinkKind.ATTRIBUTES),
+    ("w4", "w5", LinkKind.QUALIFIES),
+    ("l2", "l1", LinkKind.QUALIFIES),
+    ("l3", "l1", LinkKind.ATTRIBUTES),
+    ("l4", "l3", LinkKind.VIA),
+    ("s1", "s2", LinkKind.ATTRIBUTES),
+    ("s3", "s4", LinkKind.QUALIFIES),
+    ("r1", "r2", LinkKind.ATTRIBUTES),
+]
+CLAIMS_IN_EVENT = {"w1", "l1", "s2", "r2"}
+
+
+def demo_load(*, stdout=None) -> bool:
+    """Create the demo project unless it exists. Returns True if it was created."""
+    if Project.objects.filter(slug=DEMO_SLUG).exists():
+        return False
+    with transaction.atomic():
+        project = Project.objects.create(
+            name="Demo: the Tal Safra withdrawal",
+            slug=DEMO_SLUG,
+            guidelines=GUIDELINES,
+            description="Four outlets report one (fictional) withdrawal and disagree on when, "
+            "where and how many. Everything in this project is invented.",
+        )
+        users = _demo_users(project)
+        sources = _demo_sources(project, users["reviewer"])
+        event = Event.objects.create(
+            project=project,
+            title="Withdrawal from Tal Safra base",
+            place="Qarmal, Qarmalia",
+            start_date="2025-03-10",
+            end_date="2025-03-11",
+            description="Foreign troops leave the Tal Safra base west of Qarmal airport.",
+        )
+        articles = _demo_articles(project, sources, users["owner"])
+        _demo_annotations(articles, sources, event, users["annotator"])
+    if stdout:
+        stdout.write(f"Demo project created: {project.name}")
+    return True
+
+
+def _demo_users(project):
+    User = get_user_model()
+    users = {}
+    for username, role in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = user.is_superuser = role == Role.OWNER
+            user.save()
+        Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+        users[username] = user
+    return users
+
+
+def _demo_sources(project, assessor):
+    sources = {}
+    for name, other, kind, country, language, domain, note, grades in SOURCES:
+        source = Source.objects.create(
+            project=project,
+            name=name,
+            other_names=other,
+            kind=kind,
+            country=country,
+            language=language,
+            domain=domain,
+            affiliation_note=note,
+        )
+        for grade, rationale, day in grades:
+            ReliabilityAssessment.objects.create(
+                source=source,
+                grade=grade,
+                rationale=rationale,
+                assessed_by=assessor,
+                assessed_at=datetime.fromisoformat(day).replace(tzinfo=UTC),
+            )
+        sources[name] = source
+    return sources
+
+
+def _demo_articles(project, sources, uploader):
+    articles = {}
+    for key, data in ARTICLES.items():
+        text = unicodedata.normalize("NFC", data["text"])
+        articles[key] = Article.objects.create(
+            project=project,
+            outlet=sources[data["outlet"]],
+            title=data["title"],
+            url=data["url"],
+            published_at=datetime.fromisoformat(data["published_at"]),
+            published_precision=data["precision"],
+            language=data["language"],
+            text=text,
+            text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+            uploaded_by=uploader,
+        )
+    return articles
+
+
+def _demo_annotations(articles, sources, event, annotator):
+    made = {}
+    for key, article_key, kind, quote, fields in ANNOTATIONS:
+        article = articles[article_key]
+        fields = dict(fields)
+        if "cited_source" in fields:
+            fields["cited_source"] = sources[fields["cited_source"]]
+        if "claimed_at" in fields:
+            fields["claimed_at"] = datetime.fromisoformat(fields["claimed_at"]).replace(tzinfo=UTC)
+        if key in CLAIMS_IN_EVENT:
+            fields["event"] = event
+        start = article.text.index(quote)
+        made[key] = annotation_create(
+            article=article,
+            kind=kind,
+            start=start,
+            end=start + len(quote),
+            quote=quote,
+            created_by=annotator,
+            **fields,
+        )
+    for source_key, target_key, link_kind in LINKS:
+        link_create(
+            from_annotation=made[source_key],
+            to_annotation=made[target_key],
+            kind=link_kind,
+            created_by=annotator,
+        )

@@ -1,0 +1,104 @@
+"""The database itself refuses bad data, whatever code path writes it."""
+
+import hashlib
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from annotator.annotations.models import Annotation, Link, LinkKind
+from annotator.articles.models import Article
+from annotator.sources.models import ReliabilityAssessment
+
+
+def sha(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def article(demo):
+    return Article.objects.get(project=demo, outlet__name="Meridian Wire")
+
+
+def raw_annotation(article, **overrides):
+    values = {"article": article, "kind": "claim", "start": 0, "end": 6, "quote": article.text[:6]}
+    values.update(overrides)
+    return Annotation(**values)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"start": 6, "end": 6, "quote": ""},  # empty span
+        {"start": 6, "end": 2, "quote": ""},  # start after end
+        {"start": -1, "end": 5},  # negative start
+        {"kind": "rumour"},  # unknown kind
+        {"status": "maybe"},  # unknown status
+        {"end": 7},  # quote shorter than the span
+        {"credibility": 7},  # outside the Admiralty 1-6 scale
+        {"kind": "hedge", "credibility": 2},  # claim field on a hedge
+        {"kind": "claim", "hedge_type": "hearsay"},  # hedge field on a claim
+    ],
+)
+def test_bad_annotation_rows_raise_integrity_error(article, overrides):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        raw_annotation(article, **overrides).save()
+
+
+def test_duplicate_text_in_one_project_is_refused(article):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.create(
+            project=article.project,
+            title="Copy",
+            text=article.text,
+            text_sha256=article.text_sha256,
+        )
+
+
+def test_same_text_in_another_project_is_allowed(article, outsider):
+    other = outsider.memberships.get().project
+    Article.objects.create(
+        project=other, title="Copy", text=article.text, text_sha256=article.text_sha256
+    )
+
+
+@pytest.mark.parametrize("text", ["line\r\nbreak", "cafe\u0301", "   \n "])
+def test_text_must_be_nfc_with_newlines_and_not_blank(demo, text):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.create(project=demo, title="Bad", text=text, text_sha256=sha(text))
+
+
+def test_annotated_text_cannot_change(article):
+    article.text = article.text + " More."
+    with pytest.raises(IntegrityError), transaction.atomic():
+        article.save()
+
+
+def test_links_must_join_one_article_and_fitting_kinds(demo):
+    wire_attribution = Annotation.objects.get(quote="two local officials told Meridian Wire")
+    wire_claim = Annotation.objects.get(quote__startswith="Foreign troops withdrew")
+    ledger_claim = Annotation.objects.get(quote__startswith="Foreign forces have reportedly")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Link.objects.create(
+            from_annotation=wire_attribution, to_annotation=ledger_claim, kind=LinkKind.ATTRIBUTES
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Link.objects.create(
+            from_annotation=wire_claim, to_annotation=wire_attribution, kind=LinkKind.ATTRIBUTES
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():  # already linked: unique pair
+        Link.objects.create(
+            from_annotation=wire_attribution, to_annotation=wire_claim, kind=LinkKind.ATTRIBUTES
+        )
+
+
+def test_assessment_needs_a_rationale_and_a_valid_grade(demo, demo_users):
+    source = demo.sources.get(name="Meridian Wire")
+    for grade, rationale in [("B", "  "), ("G", "why")]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReliabilityAssessment.objects.create(
+                source=source,
+                grade=grade,
+                rationale=rationale,
+                assessed_by=demo_users["reviewer"],
+                assessed_at="2025-01-01T00:00Z",
+            )

@@ -1,0 +1,54 @@
+"""Walk every URL pattern: anonymous users go to the login page; members of another
+project get 404 for this project's pages. A new URL needs a sample value below."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from annotator.projects.demo import DEMO_SLUG
+
+# Sample values for URL parameters; add one when a new parameter appears.
+SAMPLE_KWARGS = {"slug": DEMO_SLUG}
+PUBLIC = {"login"}
+
+
+def walk(patterns, namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue  # Django admin has its own login (covered below)
+            yield from walk(entry.url_patterns, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, list(entry.pattern.converters)
+
+
+def all_urls():
+    urls = []
+    for name, params in walk(get_resolver().url_patterns):
+        missing = [p for p in params if p not in SAMPLE_KWARGS]
+        assert not missing, f"{name}: add a sample value for {missing} to SAMPLE_KWARGS"
+        urls.append((name, reverse(name, kwargs={p: SAMPLE_KWARGS[p] for p in params})))
+    return urls
+
+
+URLS = all_urls()
+
+
+@pytest.mark.parametrize(("name", "url"), URLS)
+def test_anonymous_is_sent_to_login(client, demo, name, url):
+    if name in PUBLIC:
+        return
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("name", "url"), [(n, u) for n, u in URLS if f"/p/{DEMO_SLUG}/" in u])
+def test_member_of_another_project_gets_404(login, demo, outsider, name, url):
+    assert login(outsider).get(url).status_code == 404
+
+
+def test_admin_needs_staff(client, login, demo, demo_users):
+    assert client.get("/admin/").status_code == 302
+    assert login(demo_users["annotator"]).get("/admin/").status_code == 302
+    assert login(demo_users["owner"]).get("/admin/").status_code == 200
