@@ -67,6 +67,20 @@ class Annotation(models.Model):
     note = models.TextField(blank=True)
     # Optimistic locking: every change increments it; a save must name the version it saw.
     version = models.PositiveIntegerField(default=1)
+    # Suggestions (status "suggested") name the suggester and rule that made them.
+    suggested_by = models.CharField(max_length=100, blank=True)
+    suggestion_rule = models.CharField(max_length=200, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    # Review decision (approved / rejected).
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_annotations",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,6 +129,11 @@ class Annotation(models.Model):
                 condition=models.Q(claimed_at__isnull=True, claimed_precision="")
                 | models.Q(claimed_at__isnull=False, claimed_precision__in=TimePrecision.values),
                 name="annotation_claimed_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confidence__isnull=True)
+                | models.Q(confidence__gte=0, confidence__lte=1),
+                name="annotation_confidence_0_to_1",
             ),
             models.CheckConstraint(
                 condition=models.Q(hedge_type="") | models.Q(hedge_type__in=HedgeType.values),

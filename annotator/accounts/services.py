@@ -1,0 +1,43 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+
+from annotator.accounts.models import ApiToken
+
+KEY_PREFIX = "ann_"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """Create a token; return it with its key, which is not stored and cannot be shown again."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "API token", prefix=key[:10], key_sha256=hash_key(key)
+    )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_token_authenticate(key: str):
+    """The active user owning `key`, or None."""
+    token = (
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(key_sha256=hash_key(key), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    # Recorded at most once a minute, so a busy pipeline does not write on every call.
+    ApiToken.objects.filter(pk=token.pk).exclude(
+        last_used_at__gt=timezone.now() - timedelta(minutes=1)
+    ).update(last_used_at=timezone.now())
+    return token.user

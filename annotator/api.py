@@ -1,0 +1,46 @@
+"""The JSON API: token-authenticated, documented by its OpenAPI schema at /api/openapi.json
+(browsable at /api/docs). Each domain adds its router here; every endpoint calls the
+same services and access checks as the pages."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from annotator.accounts.services import api_token_authenticate
+from annotator.projects.api import router as projects_router
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`; tokens are created on the API tokens page."""
+
+    def authenticate(self, request, token):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="annotator API",
+    version="1",
+    description=(
+        "Offsets (`start`, `end`) are Unicode code points into the article's stored text "
+        "(NFC, `\\n` line ends), not UTF-16 units or bytes: `text[start:end] == quote`."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+api.add_router("/projects/", projects_router)
