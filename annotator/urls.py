@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("annotator.accounts.urls")),
+    path("", include("annotator.annotations.urls")),
     path("", include("annotator.projects.urls")),
 ]

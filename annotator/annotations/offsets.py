@@ -81,3 +81,30 @@ def span_problem(text: str, start: int, end: int, quote: str) -> str | None:
     if not is_grapheme_boundary(text, start) or not is_grapheme_boundary(text, end):
         return "The span would split a character (an emoji or a letter and its marks)."
     return None
+
+
+WORD = regex.compile(r"\w+(?:['’\-]\w+)*")
+WINDOW = 300  # how far to look for the next word when adjusting a span
+
+
+def _words_near(text: str, index: int) -> list[tuple[int, int]]:
+    left = max(0, index - WINDOW)
+    return [(left + m.start(), left + m.end()) for m in WORD.finditer(text[left : index + WINDOW])]
+
+
+def adjust_span(text: str, start: int, end: int, move: str) -> tuple[int, int]:
+    """Widen or narrow a span by one word at either end. `move` is one of
+    widen-start, narrow-start, widen-end, narrow-end. Never empties the span."""
+    if move == "widen-start":
+        starts = [s for s, _ in _words_near(text, start) if s < start]
+        return (max(starts) if starts else 0), end
+    if move == "narrow-start":
+        starts = [s for s, _ in _words_near(text, start) if start < s < end]
+        return (min(starts) if starts else start), end
+    if move == "widen-end":
+        ends = [e for _, e in _words_near(text, end) if e > end]
+        return start, (min(ends) if ends else len(text))
+    if move == "narrow-end":
+        ends = [e for _, e in _words_near(text, end) if start < e < end]
+        return start, (max(ends) if ends else end)
+    raise ValueError(f"unknown move {move!r}")

@@ -116,10 +116,66 @@ def annotation_update(*, annotation: Annotation, version: int, user, **changes) 
     return current
 
 
-def annotation_delete(*, annotation: Annotation, user) -> None:
-    """Delete a span and, with it, every link to or from it (all recorded in the history)."""
+def annotation_delete(*, annotation: Annotation, user) -> dict:
+    """Delete a span and, with it, every link to or from it (all recorded in the history).
+
+    Returns a JSON-able snapshot that annotation_restore() turns back into the span
+    and its links (Undo).
+    """
     with transaction.atomic(), _history(user):
-        Annotation.objects.filter(pk=annotation.pk).delete()
+        current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
+        if current is None:
+            return {}
+        snapshot = {
+            "annotation": {
+                field.attname: _jsonable(getattr(current, field.attname))
+                for field in Annotation._meta.concrete_fields
+                if field.attname not in ("id", "created_at", "updated_at", "version")
+            },
+            "links_out": list(
+                Link.objects.filter(from_annotation=current).values("to_annotation", "kind")
+            ),
+            "links_in": list(
+                Link.objects.filter(to_annotation=current).values("from_annotation", "kind")
+            ),
+        }
+        current.delete()
+    return snapshot
+
+
+def annotation_restore(*, snapshot: dict, user) -> Annotation:
+    """Undo a delete: the span comes back (as a new row) with the links whose other end
+    still exists. The span is re-checked against the article text."""
+    fields = dict(snapshot["annotation"])
+    article = Article.objects.get(pk=fields.pop("article_id"))
+    _check_span(article, fields["start"], fields["end"], fields["quote"])
+    with transaction.atomic(), _history(user):
+        restored = Annotation.objects.create(article=article, **fields)
+        alive = set(Annotation.objects.filter(article=article).values_list("pk", flat=True))
+        Link.objects.bulk_create(
+            [
+                Link(
+                    from_annotation=restored,
+                    to_annotation_id=link["to_annotation"],
+                    kind=link["kind"],
+                    created_by=user,
+                )
+                for link in snapshot["links_out"]
+                if link["to_annotation"] in alive
+            ]
+            + [
+                Link(
+                    from_annotation_id=link["from_annotation"],
+                    to_annotation=restored,
+                    kind=link["kind"],
+                    created_by=user,
+                )
+                for link in snapshot["links_in"]
+                if link["from_annotation"] in alive
+            ],
+            ignore_conflicts=True,
+        )
+    return restored
 
 
 def link_create(
@@ -147,6 +203,10 @@ def link_create(
 def link_delete(*, link: Link, user) -> None:
     with transaction.atomic(), _history(user):
         Link.objects.filter(pk=link.pk).delete()
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _drop_links_not_fitting(annotation: Annotation) -> None:

@@ -29,6 +29,26 @@ class Grade(models.TextChoices):
 
 
 class SourceQuerySet(models.QuerySet):
+    def search(self, query: str):
+        """Sources whose name, other names or domain contain `query` (any case)."""
+        if not query:
+            return self.order_by("name")
+        all_names = models.Func(
+            models.F("other_names"),
+            models.Value(" "),
+            function="array_to_string",
+            output_field=models.TextField(),
+        )
+        return (
+            self.annotate(all_names=all_names)
+            .filter(
+                models.Q(name__icontains=query)
+                | models.Q(all_names__icontains=query)
+                | models.Q(domain__icontains=query)
+            )
+            .order_by("name")
+        )
+
     def with_current_grade(self):
         """Annotate each source with its newest assessment's grade and date."""
         newest = ReliabilityAssessment.objects.filter(source=models.OuterRef("pk")).order_by(

@@ -1,0 +1,253 @@
+// The annotation workspace: the browser's part is only what the server cannot do,
+// turning a text selection into offsets, plus keyboard shortcuts. Everything else
+// is htmx. Offsets come from the selection's Range measured against the article
+// container (never screen positions: in right-to-left text visual order is not
+// logical order), in UTF-16 units, then converted to code points for the server.
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+const workspace = document.getElementById("workspace");
+const toolbar = document.getElementById("selection-toolbar");
+let lastSelection = null;
+let linkMode = false;
+let kindFilter = "all";
+
+const articleText = () => document.getElementById("article-text");
+const selectedId = () => document.querySelector("#detail [data-selected]")?.dataset.selected || "";
+
+// --- offsets -------------------------------------------------------------
+
+export function snapToGraphemes(text, start, end) {
+  // Never half an emoji, a flag, or a letter without its diacritics.
+  if (start < text.length) start = graphemes.segment(text).containing(start).index;
+  if (end > 0 && end < text.length) {
+    const last = graphemes.segment(text).containing(end - 1);
+    end = last.index + last.segment.length;
+  }
+  return [start, end];
+}
+
+export function trimWhitespace(text, start, end) {
+  while (start < end && /\s/.test(text[start])) start++;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  return [start, end];
+}
+
+export function utf16ToCodePoints(text, offset) {
+  return [...text.slice(0, offset)].length;
+}
+
+function selectionOffsets() {
+  const container = articleText();
+  const selection = window.getSelection();
+  if (!container || !selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0).cloneRange();
+  const whole = document.createRange();
+  whole.selectNodeContents(container);
+  if (!range.intersectsNode(container)) return null;
+  if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) range.setStart(container, 0);
+  if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) {
+    range.setEnd(container, container.childNodes.length);
+  }
+  const before = document.createRange();
+  before.setStart(container, 0);
+  before.setEnd(range.startContainer, range.startOffset);
+  const text = container.textContent;
+  let start = before.toString().length;
+  let end = start + range.toString().length;
+  [start, end] = snapToGraphemes(text, start, end);
+  [start, end] = trimWhitespace(text, start, end);
+  if (start >= end) return null;
+  return {
+    start: utf16ToCodePoints(text, start),
+    end: utf16ToCodePoints(text, end),
+    quote: text.slice(start, end),
+    rect: range.getBoundingClientRect(),
+  };
+}
+
+// --- toolbar and creating spans -------------------------------------------
+
+function showToolbar(offsets) {
+  const top = offsets.rect.bottom + window.scrollY + 6;
+  const left = Math.max(8, offsets.rect.left + window.scrollX);
+  toolbar.style.setProperty("top", `${top}px`);
+  toolbar.style.setProperty("left", `${left}px`);
+  toolbar.hidden = false;
+}
+
+function hideToolbar() {
+  toolbar.hidden = true;
+}
+
+function fillAndSubmit(form, values) {
+  for (const [name, value] of Object.entries(values)) form.elements[name].value = value;
+  form.requestSubmit();
+}
+
+function createSpan(kind) {
+  const offsets = selectionOffsets() || lastSelection;
+  if (!offsets) return;
+  hideToolbar();
+  window.getSelection()?.removeAllRanges();
+  lastSelection = null;
+  fillAndSubmit(document.getElementById("create-form"), {
+    kind, start: offsets.start, end: offsets.end, quote: offsets.quote,
+  });
+}
+
+function replaceSpan() {
+  const offsets = selectionOffsets() || lastSelection;
+  const form = document.getElementById("respan-form");
+  if (!offsets || !form) return flash("Select the new text for this annotation first.");
+  hideToolbar();
+  fillAndSubmit(form, { start: offsets.start, end: offsets.end, quote: offsets.quote });
+}
+
+function flash(message) {
+  const box = document.getElementById("flash");
+  if (!box) return;
+  box.replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: message }));
+}
+
+document.addEventListener("selectionchange", () => {
+  const offsets = selectionOffsets();
+  if (offsets) {
+    lastSelection = offsets;
+    showToolbar(offsets);
+  } else if (!toolbar.contains(document.activeElement)) {
+    hideToolbar();
+  }
+});
+
+toolbar.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+toolbar.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-kind]");
+  if (button) createSpan(button.dataset.kind);
+});
+
+// --- selecting annotations ---------------------------------------------------
+
+function openDetail(id, { scroll = false } = {}) {
+  const url = workspace.dataset.detailUrl.replace(/\/0\/$/, `/${id}/`);
+  htmx.ajax("GET", url, { target: "#detail", swap: "innerHTML" }).then(() => {
+    if (scroll) document.querySelector(`#article-text mark[data-id="${id}"]`)
+      ?.scrollIntoView({ block: "center", behavior: "smooth" });
+  });
+}
+
+function markSelected() {
+  const id = selectedId();
+  for (const mark of document.querySelectorAll("#article-text mark.is-selected")) {
+    mark.classList.remove("is-selected");
+  }
+  if (id) {
+    for (const mark of document.querySelectorAll(`#article-text mark[data-id="${id}"]`)) {
+      mark.classList.add("is-selected");
+    }
+  }
+  for (const item of document.querySelectorAll("#annotation-list .ann-item")) {
+    item.classList.toggle("is-selected", item.dataset.annotationId === id);
+  }
+}
+
+function step(direction) {
+  const items = [...document.querySelectorAll("#annotation-list .ann-item")]
+    .filter((item) => !item.hidden);
+  if (!items.length) return;
+  const index = items.findIndex((item) => item.dataset.annotationId === selectedId());
+  const next = index === -1 ? (direction > 0 ? 0 : items.length - 1)
+    : (index + direction + items.length) % items.length;
+  openDetail(items[next].dataset.annotationId, { scroll: true });
+}
+
+function closeDetail() {
+  const detail = document.getElementById("detail");
+  detail.replaceChildren(Object.assign(document.createElement("div"), {
+    className: "detail-empty", innerHTML: "<h2>No annotation selected</h2>",
+  }));
+  detail.firstChild.dataset.selected = "";
+  markSelected();
+}
+
+function setLinkMode(on) {
+  linkMode = on && Boolean(document.getElementById("link-click-form"));
+  workspace.classList.toggle("link-mode", linkMode);
+  if (linkMode) flash("Click the highlight to link to (Esc cancels).");
+}
+
+document.addEventListener("click", (event) => {
+  const action = event.target.closest("[data-action]")?.dataset.action;
+  if (action === "close-detail") return closeDetail();
+  if (action === "replace-span") return replaceSpan();
+  if (action === "link-mode") return setLinkMode(true);
+  const mark = event.target.closest("#article-text mark[data-id]");
+  if (!mark || !window.getSelection().isCollapsed) return;
+  if (linkMode) {
+    setLinkMode(false);
+    return fillAndSubmit(document.getElementById("link-click-form"), { to: mark.dataset.id });
+  }
+  openDetail(mark.dataset.id);
+});
+
+// --- list filter --------------------------------------------------------------
+
+function applyFilter() {
+  for (const button of document.querySelectorAll("#annotation-list [data-filter]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.filter === kindFilter));
+  }
+  for (const item of document.querySelectorAll("#annotation-list .ann-item")) {
+    item.hidden = kindFilter !== "all" && item.dataset.kind !== kindFilter;
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("#annotation-list [data-filter]");
+  if (!button) return;
+  kindFilter = button.dataset.filter;
+  applyFilter();
+});
+
+// --- the text is focusable (caret, Shift+arrows) but never editable -----------
+
+for (const type of ["beforeinput", "paste", "drop", "cut"]) {
+  document.addEventListener(type, (event) => {
+    if (event.target.closest?.("#article-text")) event.preventDefault();
+  });
+}
+
+// --- keyboard -------------------------------------------------------------------
+
+function inFormField(target) {
+  return target.closest("input, textarea, select, [contenteditable=true]:not(#article-text)");
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    hideToolbar();
+    setLinkMode(false);
+    document.getElementById("shortcuts").close();
+    if (!inFormField(event.target)) closeDetail();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey || inFormField(event.target)) return;
+  const kinds = { c: "claim", a: "attribution", h: "hedge" };
+  const key = event.key;
+  if (kinds[key] && (selectionOffsets() || !toolbar.hidden)) createSpan(kinds[key]);
+  else if (key === "j") step(1);
+  else if (key === "k") step(-1);
+  else if (key === "u") document.getElementById("undo-button")?.click();
+  else if (key === "l") setLinkMode(true);
+  else if (key === "Delete") document.getElementById("delete-button")?.click();
+  else if (key === "?") document.getElementById("shortcuts").showModal();
+  else if (key.length === 1 && event.target.closest("#article-text")) {
+    // Typing in the text does nothing; arrows and Shift+arrows still move the caret.
+  } else return;
+  event.preventDefault();
+});
+
+document.body.addEventListener("htmx:afterSettle", () => {
+  applyFilter();
+  markSelected();
+});
+applyFilter();
+markSelected();
