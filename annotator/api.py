@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from annotator.accounts.services import api_token_authenticate
+from annotator.annotations.api import router as annotations_router
 from annotator.projects.api import router as projects_router
 
 
@@ -44,3 +45,4 @@ def forbidden(request, exc):
 
 
 api.add_router("/projects/", projects_router)
+api.add_router("/", annotations_router)

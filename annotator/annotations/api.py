@@ -1,0 +1,228 @@
+"""JSON API for articles' annotations and links. Same services and access rules as the
+workspace pages; offsets are Unicode code points into the article's stored text."""
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from annotator.annotations import services
+from annotator.annotations.access import annotation_for_member, article_for_member
+from annotator.annotations.models import Annotation, Link
+from annotator.events.models import Event
+from annotator.projects.access import membership_or_404
+from annotator.sources.models import Source
+
+router = Router(tags=["annotations"])
+
+CODE_POINTS = "Unicode code point offset into the article's stored text (NFC, \\n line ends)"
+
+
+class Error(Schema):
+    detail: str
+
+
+class AnnotationOut(Schema):
+    id: int
+    article_id: int
+    kind: str
+    start: int = Field(description=CODE_POINTS)
+    end: int = Field(description=CODE_POINTS + "; exclusive")
+    quote: str = Field(description="Exactly text[start:end]")
+    prefix: str
+    suffix: str
+    status: str
+    note: str
+    version: int = Field(description="Send it back when updating (optimistic locking)")
+    created_by: str | None = Field(None, alias="created_by.username")
+    event_id: int | None
+    claimed_at: datetime | None
+    claimed_precision: str
+    credibility: int | None
+    cited_source_id: int | None
+    hedge_type: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class Conflict(Schema):
+    detail: str
+    current: AnnotationOut
+
+
+class LinkOut(Schema):
+    id: int
+    from_id: int = Field(alias="from_annotation_id")
+    to_id: int = Field(alias="to_annotation_id")
+    kind: str
+
+
+class ArticleSummary(Schema):
+    id: int
+    title: str
+    outlet: str | None = Field(None, alias="outlet.name")
+    url: str
+    language: str
+    published_at: datetime | None
+    status: str
+
+
+class ArticleOut(ArticleSummary):
+    text: str = Field(description="The stored text that offsets index (code points)")
+    text_sha256: str
+    annotations: list[AnnotationOut] = Field(alias="annotation_rows")
+    links: list[LinkOut] = Field(alias="link_rows")
+
+
+class KindFields(Schema):
+    note: str | None = None
+    event_id: int | None = None
+    claimed_at: datetime | None = None
+    claimed_precision: str | None = None
+    cited_source_id: int | None = None
+    hedge_type: str | None = None
+
+
+class AnnotationIn(KindFields):
+    kind: str = Field(description="claim, attribution or hedge")
+    start: int = Field(description=CODE_POINTS)
+    end: int = Field(description=CODE_POINTS + "; exclusive")
+    quote: str = Field(description="Must equal text[start:end], or the span is refused")
+
+
+class AnnotationPatch(KindFields):
+    version: int = Field(description="The version you read; 409 if it changed since")
+    kind: str | None = None
+    start: int | None = Field(None, description=CODE_POINTS)
+    end: int | None = Field(None, description=CODE_POINTS + "; exclusive")
+    quote: str | None = None
+
+
+class LinkIn(Schema):
+    from_id: int
+    to_id: int
+    kind: str = Field(description="attributes, qualifies or via")
+
+
+def _kind_fields(project, payload: KindFields) -> dict:
+    """Resolve ids to the project's objects (404 for another project's) and drop unset fields."""
+    fields = payload.dict(exclude_unset=True, exclude={"version"})
+    if fields.get("event_id") is not None:
+        fields["event"] = get_object_or_404(Event, pk=fields.pop("event_id"), project=project)
+    if fields.get("cited_source_id") is not None:
+        fields["cited_source"] = get_object_or_404(
+            Source, pk=fields.pop("cited_source_id"), project=project
+        )
+    if "claimed_at" in fields and fields["claimed_at"] and not fields.get("claimed_precision"):
+        fields["claimed_precision"] = "day"
+    return {
+        k: ("" if v is None and k in ("note", "hedge_type", "claimed_precision") else v)
+        for k, v in fields.items()
+    }
+
+
+@router.get(
+    "/projects/{slug}/articles/", response=list[ArticleSummary], summary="List a project's articles"
+)
+def article_list(request, slug: str, offset: int = 0, limit: int = 100):
+    membership = membership_or_404(request.user, slug)
+    articles = membership.project.articles.select_related("outlet").order_by("pk")
+    return articles[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 1000)]
+
+
+@router.get(
+    "/projects/{slug}/articles/{article_id}/",
+    response=ArticleOut,
+    summary="An article's text, metadata, annotations and links",
+)
+def article_detail(request, slug: str, article_id: int):
+    _, article = article_for_member(request.user, slug, article_id)
+    article.annotation_rows = Annotation.objects.filter(article=article).select_related(
+        "created_by"
+    )
+    article.link_rows = Link.objects.filter(from_annotation__article=article)
+    return article
+
+
+@router.post(
+    "/projects/{slug}/articles/{article_id}/annotations/",
+    response={201: AnnotationOut, 422: Error},
+    summary="Create an annotation",
+)
+def annotation_create(request, slug: str, article_id: int, payload: AnnotationIn):
+    membership, article = article_for_member(request.user, slug, article_id)
+    fields = _kind_fields(membership.project, payload)
+    span = {key: fields.pop(key) for key in ("kind", "start", "end", "quote")}
+    try:
+        annotation = services.annotation_create(
+            article=article, created_by=request.user, **span, **fields
+        )
+    except services.SpanError as error:
+        return 422, {"detail": str(error)}
+    return 201, annotation
+
+
+@router.get(
+    "/projects/{slug}/annotations/{annotation_id}/",
+    response=AnnotationOut,
+    summary="One annotation",
+)
+def annotation_detail(request, slug: str, annotation_id: int):
+    return annotation_for_member(request.user, slug, annotation_id)[1]
+
+
+@router.patch(
+    "/projects/{slug}/annotations/{annotation_id}/",
+    response={200: AnnotationOut, 409: Conflict, 422: Error},
+    summary="Update an annotation (send the version you read)",
+)
+def annotation_update(request, slug: str, annotation_id: int, payload: AnnotationPatch):
+    membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
+    changes = _kind_fields(membership.project, payload)
+    try:
+        return services.annotation_update(
+            annotation=annotation, version=payload.version, user=request.user, **changes
+        )
+    except services.AnnotationConflict as conflict:
+        return 409, {"detail": str(conflict), "current": conflict.current}
+    except services.SpanError as error:
+        return 422, {"detail": str(error)}
+
+
+@router.delete(
+    "/projects/{slug}/annotations/{annotation_id}/",
+    response={204: None},
+    summary="Delete an annotation and its links",
+)
+def annotation_delete(request, slug: str, annotation_id: int):
+    _, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
+    services.annotation_delete(annotation=annotation, user=request.user)
+    return 204, None
+
+
+@router.post(
+    "/projects/{slug}/links/",
+    response={201: LinkOut, 422: Error},
+    summary="Link two annotations of one article",
+)
+def link_create(request, slug: str, payload: LinkIn):
+    _, source = annotation_for_member(request.user, slug, payload.from_id, edit=True)
+    _, target = annotation_for_member(request.user, slug, payload.to_id)
+    try:
+        link = services.link_create(
+            from_annotation=source,
+            to_annotation=target,
+            kind=payload.kind,
+            created_by=request.user,
+        )
+    except services.SpanError as error:
+        return 422, {"detail": str(error)}
+    return 201, link
+
+
+@router.delete("/projects/{slug}/links/{link_id}/", response={204: None}, summary="Remove a link")
+def link_delete(request, slug: str, link_id: int):
+    link = get_object_or_404(Link, pk=link_id, from_annotation__article__project__slug=slug)
+    annotation_for_member(request.user, slug, link.from_annotation_id, edit=True)
+    services.link_delete(link=link, user=request.user)
+    return 204, None

@@ -1,0 +1,287 @@
+"""The workspace's HTTP endpoints: what each role may do, and that bad input changes nothing."""
+
+import hashlib
+import html
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annotator.annotations.models import Annotation, Link
+from annotator.annotations.services import annotation_create
+from annotator.articles.models import Article
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def wire(demo):
+    return Article.objects.get(project=demo, outlet__name="Meridian Wire")
+
+
+@pytest.fixture
+def sahil(demo):
+    return Article.objects.get(project=demo, outlet__name="Al-Sahil Daily")
+
+
+def url(name, *args):
+    return reverse(f"annotations:{name}", args=["demo", *args])
+
+
+def span_post(article, quote, kind="claim", occurrence=0):
+    start = -1
+    for _ in range(occurrence + 1):
+        start = article.text.index(quote, start + 1)
+    return {"kind": kind, "start": start, "end": start + len(quote), "quote": quote}
+
+
+def test_page_shows_the_text_exactly_with_highlights(login, demo_users, sahil):
+    page = login(demo_users["annotator"]).get(url("workspace", sahil.pk))
+    assert page.status_code == 200
+    body = page.content.decode()
+    inner = re.search(r'<div id="article-text"[^>]*>(.*?)</div>', body, re.S).group(1)
+    assert html.unescape(re.sub(r"<[^>]+>", "", inner)) == sahil.text
+    assert 'class="hl hl-attribution' in inner
+    assert "Keyboard shortcuts" in body
+
+
+def test_create_span_stores_the_exact_quote(login, demo_users, sahil):
+    client = login(demo_users["annotator"])
+    data = span_post(sahil, "هجمات متكررة")
+    response = client.post(url("create", sahil.pk), data, **HTMX)
+    assert response.status_code == 200
+    annotation = Annotation.objects.get(article=sahil, quote="هجمات متكررة")
+    assert sahil.text[annotation.start : annotation.end] == annotation.quote
+    assert annotation.created_by == demo_users["annotator"]
+    assert f'data-selected="{annotation.pk}"' in response.content.decode()
+    assert 'hx-swap-oob="true"' in response.content.decode()  # text and list updated in place
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"quote": "something else"},  # quote does not match the text
+        {"end": 10_000},  # outside the text
+        {"kind": "rumour"},
+    ],
+)
+def test_bad_spans_are_refused_with_a_message_and_nothing_stored(login, demo_users, wire, change):
+    before = Annotation.objects.count()
+    data = {**span_post(wire, "A convoy of trucks"), **change}
+    response = login(demo_users["annotator"]).post(url("create", wire.pk), data, **HTMX)
+    assert response.status_code == 422
+    assert 'class="error"' in response.content.decode()
+    assert Annotation.objects.count() == before
+
+
+def test_span_splitting_an_emoji_is_refused(login, demo_users, demo):
+    rased = Article.objects.get(project=demo, outlet__name="Rased Network")
+    truck = rased.text.index("🚚")
+    text = rased.text.replace("🚚", "🧑\u200d🚒")  # a ZWJ sequence, in an article of its own
+    article = Article.objects.create(
+        project=demo, title="ZWJ", text=text, text_sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
+    data = {"kind": "claim", "start": truck, "end": truck + 1, "quote": text[truck]}
+    response = login(demo_users["annotator"]).post(url("create", article.pk), data, **HTMX)
+    assert response.status_code == 422
+    assert "split a character" in response.content.decode()
+    assert not Annotation.objects.filter(article=article).exists()
+
+
+def test_without_htmx_the_form_redirects_back(login, demo_users, wire):
+    response = login(demo_users["annotator"]).post(
+        url("create", wire.pk), span_post(wire, "A convoy of trucks")
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(url("workspace", wire.pk))
+
+
+def test_missing_csrf_token_is_refused(demo_users, wire):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo_users["annotator"])
+    response = client.post(url("create", wire.pk), span_post(wire, "A convoy"), **HTMX)
+    assert response.status_code == 403
+    assert not Annotation.objects.filter(quote="A convoy").exists()
+
+
+def test_annotators_edit_only_their_own_spans(login, demo_users, wire):
+    theirs = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    other = login(demo_users["annotator2"])
+    data = {"version": theirs.version, "kind": "claim", "note": "mine now"}
+    assert other.post(url("save", theirs.pk), data, **HTMX).status_code == 403
+    assert other.post(url("delete", theirs.pk), **HTMX).status_code == 403
+    reviewer = login(demo_users["reviewer"])
+    assert reviewer.post(url("save", theirs.pk), data, **HTMX).status_code == 200
+    theirs.refresh_from_db()
+    assert theirs.note == "mine now"
+
+
+def test_version_conflict_shows_both_values_and_changes_nothing(login, demo_users, wire):
+    claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    client = login(demo_users["annotator"])
+    first = {"version": claim.version, "kind": "claim", "note": "first editor"}
+    assert client.post(url("save", claim.pk), first, **HTMX).status_code == 200
+    second = {"version": claim.version, "kind": "claim", "note": "second editor"}
+    response = client.post(url("save", claim.pk), second, **HTMX)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "second editor" in body and "first editor" in body
+    claim.refresh_from_db()
+    assert claim.note == "first editor"
+    assert claim.version == 2
+
+
+def test_claim_fields_event_and_time(login, demo_users, wire, demo):
+    claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    data = {
+        "version": claim.version,
+        "kind": "claim",
+        "new_event_title": "Base handover",
+        "claimed_date": "2025-03-11",
+        "claimed_time": "05:30",
+        "claimed_precision": "",
+    }
+    assert (
+        login(demo_users["annotator"]).post(url("save", claim.pk), data, **HTMX).status_code == 200
+    )
+    claim.refresh_from_db()
+    assert claim.event.title == "Base handover" and claim.event.project == demo
+    assert claim.claimed_precision == "minute"
+    assert claim.claimed_at.isoformat().startswith("2025-03-11T05:30")
+
+
+def test_attribution_cites_a_source_found_by_type_ahead_or_created(login, demo_users, sahil, demo):
+    attribution = Annotation.objects.get(article=sahil, kind="attribution")
+    client = login(demo_users["annotator"])
+    options = client.get(url("source_search", attribution.pk), {"q": "ميريديان"}, **HTMX)
+    assert "Meridian Wire" in options.content.decode()
+    data = {"version": attribution.version, "kind": "attribution", "new_source_name": "مصدر جديد"}
+    assert client.post(url("save", attribution.pk), data, **HTMX).status_code == 200
+    attribution.refresh_from_db()
+    assert attribution.cited_source.name == "مصدر جديد"
+    assert attribution.cited_source.project == demo
+
+
+def test_link_both_ways_and_remove(login, demo_users, wire):
+    client = login(demo_users["annotator"])
+    client.post(url("create", wire.pk), span_post(wire, "a resident said", "attribution"), **HTMX)
+    client.post(url("create", wire.pk), span_post(wire, "A convoy of trucks was seen"), **HTMX)
+    attribution = Annotation.objects.get(quote="a resident said")
+    claim = Annotation.objects.get(quote="A convoy of trucks was seen")
+    response = client.post(url("link_create", attribution.pk), {"to": claim.pk}, **HTMX)
+    assert response.status_code == 200
+    link = Link.objects.get(from_annotation=attribution, to_annotation=claim)
+    assert link.kind == "attributes"
+    claim_panel = client.get(url("detail", claim.pk), **HTMX).content.decode()
+    assert "Attributed and hedged by" in claim_panel and "a resident said" in claim_panel
+    client.post(reverse("annotations:link_delete", args=["demo", link.pk]), **HTMX)
+    assert not Link.objects.filter(pk=link.pk).exists()
+
+
+def test_wrong_link_kinds_are_refused(login, demo_users, wire):
+    claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    other_claim = Annotation.objects.get(article=wire, quote="housed about 300 personnel")
+    response = login(demo_users["annotator"]).post(
+        url("link_create", claim.pk), {"to": other_claim.pk}, **HTMX
+    )
+    assert response.status_code == 422
+    assert not Link.objects.filter(from_annotation=claim).exists()
+
+
+def test_delete_and_undo_restores_the_span_and_its_links(login, demo_users, wire):
+    claim = Annotation.objects.get(article=wire, quote__startswith="Foreign troops withdrew")
+    attribution = Link.objects.get(to_annotation=claim).from_annotation
+    client = login(demo_users["annotator"])
+    response = client.post(url("delete", claim.pk), **HTMX)
+    assert "Undo" in response.content.decode()
+    assert not Annotation.objects.filter(pk=claim.pk).exists()
+    assert client.post(url("undo", wire.pk), **HTMX).status_code == 200
+    restored = Annotation.objects.get(article=wire, quote=claim.quote)
+    assert (restored.start, restored.end, restored.event_id) == (
+        claim.start,
+        claim.end,
+        claim.event_id,
+    )
+    assert Link.objects.filter(from_annotation=attribution, to_annotation=restored).exists()
+    assert client.post(url("undo", wire.pk), **HTMX).status_code == 422  # nothing left to undo
+
+
+def test_widen_and_narrow_by_a_word(login, demo_users, demo):
+    ledger = Article.objects.get(project=demo, outlet__name="The Northern Ledger")
+    hedge = Annotation.objects.get(article=ledger, quote="believed to be")
+    client = login(demo_users["annotator"])
+    client.post(url("respan", hedge.pk), {"version": hedge.version, "move": "widen-end"}, **HTMX)
+    hedge.refresh_from_db()
+    assert hedge.quote == "believed to be 4"
+    data = {"version": hedge.version, **span_post(ledger, "believed")}
+    client.post(url("respan", hedge.pk), data, **HTMX)
+    hedge.refresh_from_db()
+    assert (hedge.quote, hedge.version) == ("believed", 3)
+
+
+def test_changing_kind_drops_links_the_new_kind_cannot_have(login, demo_users, demo):
+    ledger = Article.objects.get(project=demo, outlet__name="The Northern Ledger")
+    hedge = Annotation.objects.get(article=ledger, quote="reportedly")
+    data = {"version": hedge.version, "kind": "claim"}
+    assert (
+        login(demo_users["annotator"]).post(url("save", hedge.pk), data, **HTMX).status_code == 200
+    )
+    hedge.refresh_from_db()
+    assert hedge.kind == "claim" and hedge.hedge_type == ""
+    assert not Link.objects.filter(from_annotation=hedge).exists()
+
+
+def test_mark_ready_for_review(login, demo_users, wire):
+    client = login(demo_users["annotator"])
+    response = client.post(url("article_status", wire.pk), {"status": "ready"}, **HTMX)
+    assert "Ready for review" in response.content.decode()
+    wire.refresh_from_db()
+    assert wire.status == "ready"
+
+
+def test_outsiders_get_404_everywhere(login, outsider, wire):
+    client = login(outsider)
+    annotation = wire.annotations.first()
+    link = Link.objects.filter(from_annotation__article=wire).first()
+    assert client.get(url("workspace", wire.pk)).status_code == 404
+    assert client.get(url("detail", annotation.pk), **HTMX).status_code == 404
+    assert client.post(url("create", wire.pk), span_post(wire, "A convoy")).status_code == 404
+    assert client.post(url("save", annotation.pk), {"version": 1}).status_code == 404
+    assert client.post(url("delete", annotation.pk)).status_code == 404
+    assert client.post(url("undo", wire.pk)).status_code == 404
+    assert client.post(url("link_create", annotation.pk), {"to": 1}).status_code == 404
+    assert (
+        client.post(reverse("annotations:link_delete", args=["demo", link.pk])).status_code == 404
+    )
+    assert client.post(url("article_status", wire.pk), {"status": "ready"}).status_code == 404
+    assert Annotation.objects.filter(pk=annotation.pk).exists()
+
+
+def test_workspace_queries_are_bounded_for_a_big_article(
+    login, demo_users, demo, django_assert_max_num_queries
+):
+    sentence = "Officials said about 300 troops left the base on Tuesday, sources told Meridian. "
+    text = (sentence * 260)[:20_000].strip()
+    article = Article.objects.create(
+        project=demo, title="Long", text=text, text_sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
+    annotator = demo_users["annotator"]
+    words = [m.span() for m in re.finditer(r"\w+(?: \w+)?", text)]
+    for index, (start, end) in enumerate(words[:1000]):
+        end = min(end + (index % 3) * 7, len(text))  # some spans run into the next: overlaps
+        while text[end - 1] == " ":
+            end -= 1
+        annotation_create(
+            article=article,
+            kind=["claim", "attribution", "hedge"][index % 3],
+            start=start,
+            end=end,
+            quote=text[start:end],
+            created_by=annotator,
+        )
+    client = login(annotator)
+    with django_assert_max_num_queries(12):
+        page = client.get(url("workspace", article.pk))
+    assert page.status_code == 200
+    assert page.content.decode().count('data-annotation-id="') == 1000
