@@ -45,12 +45,15 @@ INSTALLED_APPS = [
     "template_partials",
     "pgtrigger",
     "pghistory",
+    "django_tasks",
+    "django_tasks_db",
     "annotator.accounts",
     "annotator.projects",
     "annotator.sources",
     "annotator.articles",
     "annotator.events",
     "annotator.annotations",
+    "annotator.exports",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +143,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Background tasks (article imports) are rows in the database; `manage.py db_worker`
+# runs them (`make run` starts one next to the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Article imports: limits per file, per batch (all files, or a .zip unpacked) and files per batch.
+ARTICLE_MAX_BYTES = int(os.environ.get("ARTICLE_MAX_BYTES", 5 * 1024 * 1024))
+IMPORT_BATCH_MAX_BYTES = int(os.environ.get("IMPORT_BATCH_MAX_BYTES", 200 * 1024 * 1024))
+IMPORT_BATCH_MAX_FILES = int(os.environ.get("IMPORT_BATCH_MAX_FILES", 1000))
+# Django refuses more files outright; leave room so the upload page can say what the limit is.
+DATA_UPLOAD_MAX_NUMBER_FILES = IMPORT_BATCH_MAX_FILES * 2
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -158,5 +172,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     # Django's own loggers print to the console already; don't print their lines twice.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # trafilatura warns "discarding data" for every page without article text; the
+        # importer reports that itself.
+        "trafilatura": {"level": "ERROR"},
+    },
 }

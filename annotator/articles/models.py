@@ -1,6 +1,10 @@
 import pgtrigger
+from django.apps import apps
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from annotator.projects.models import Project
 from annotator.sources.models import Source
@@ -25,6 +29,70 @@ class DatePrecision(models.TextChoices):
     MINUTE = "minute", "Minute"
 
 
+class ArticleSearchVector(models.Func):
+    """Title (weight A) and text (weight B) as a tsvector, stemmed by the article's language.
+
+    Arabic articles use PostgreSQL's `arabic` configuration, English ones `english`,
+    everything else `simple`. Immutable, so it can be a stored generated column.
+    """
+
+    CONFIG = (
+        "CASE split_part(language, '-', 1) WHEN 'ar' THEN 'arabic'::regconfig"
+        " WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END"
+    )
+    template = (
+        f"setweight(to_tsvector({CONFIG}, title), 'A')"
+        f" || setweight(to_tsvector({CONFIG}, text), 'B')"
+    )
+    output_field = SearchVectorField()
+
+    def __init__(self):
+        super().__init__()
+
+
+SEARCH_CONFIGS = ("english", "arabic", "simple")
+
+
+def article_search_query(words: str) -> SearchQuery:
+    """One tsquery that matches `words` stemmed as English, as Arabic or unstemmed.
+
+    Each article's vector is stemmed by its own language, so OR-ing the three forms finds
+    English and Arabic articles alike with one constant query (which the GIN index serves).
+    """
+    query = SearchQuery(words, config=SEARCH_CONFIGS[0], search_type="websearch")
+    for config in SEARCH_CONFIGS[1:]:
+        query = query | SearchQuery(words, config=config, search_type="websearch")
+    return query
+
+
+class ArticleQuerySet(models.QuerySet):
+    def search(self, words: str):
+        """Articles matching `words` (web-search syntax), annotated with their rank."""
+        query = article_search_query(words)
+        return self.filter(search_vector=query).annotate(
+            rank=SearchRank(models.F("search_vector"), query)
+        )
+
+    def with_annotation_counts(self):
+        """Annotate claim_count, attribution_count and hedge_count: one subquery each,
+        so the main query needs no GROUP BY and pagination stays cheap."""
+        # By name: the annotations app imports this module.
+        annotation_model = apps.get_model("annotations", "Annotation")
+        counts = {}
+        for kind in ("claim", "attribution", "hedge"):
+            per_article = (
+                annotation_model.objects.filter(article=models.OuterRef("pk"), kind=kind)
+                .order_by()
+                .values("article")
+                .annotate(n=models.Count("pk"))
+                .values("n")
+            )
+            counts[f"{kind}_count"] = Coalesce(
+                models.Subquery(per_article, output_field=models.IntegerField()), 0
+            )
+        return self.annotate(**counts)
+
+
 class Article(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
     outlet = models.ForeignKey(
@@ -34,7 +102,15 @@ class Article(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_precision = models.CharField(max_length=10, choices=DatePrecision.choices, blank=True)
+    # The time zone the source gave ("+05:30", "Asia/Damascus"); empty when it gave none,
+    # in which case a minute-precision time is the source's local wall-clock time.
+    published_tz = models.CharField(max_length=64, blank=True)
+    # The words the date was read from, e.g. "Published January 17th, 2024 at 19:32 IST".
+    published_raw = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. en, ar.")
+    # An outlet name found in the upload (site name, domain) that matches no Source yet:
+    # the review table offers to create it.
+    outlet_proposed = models.CharField(max_length=200, blank=True)
     # Offsets of every annotation index this text in code points: it is stored NFC
     # with "\n" line ends and never changes once annotated (see the trigger below).
     text = models.TextField()
@@ -51,9 +127,18 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=ArticleSearchVector(), output_field=SearchVectorField(), db_persist=True
+    )
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="article_search_gin"),
+            models.Index(fields=["project", "-published_at"], name="article_project_published"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "text_sha256"], name="article_unique_text_per_project"
@@ -97,3 +182,145 @@ class Article(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Origin(models.TextChoices):
+    UPLOAD = "upload", "Uploaded file"
+    ARCHIVE = "archive", "File in a .zip"
+    PASTE = "paste", "Pasted text"
+    API = "api", "API"
+    COMMAND = "command", "Command line"
+
+
+class SourceFile(models.Model):
+    """The bytes of one upload exactly as received, kept for provenance.
+
+    A pending file of an import batch has no article yet; once imported it belongs to
+    its article. Rejected and duplicate uploads are deleted: nothing is kept for them.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="source_files")
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="source_file"
+    )
+    name = models.CharField(max_length=500, help_text="File name as uploaded (path inside a .zip).")
+    archive_name = models.CharField(max_length=500, blank=True)
+    origin = models.CharField(max_length=20, choices=Origin.choices)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    # What the importer found and where (encoding, extractor, where the title and date came from).
+    detected = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="source_files",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="sourcefile_sha256_hex"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin__in=Origin.values), name="sourcefile_origin_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+
+
+class ImportBatch(models.Model):
+    """Files uploaded together; a background task imports them one by one."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+    )
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.UPLOAD)
+    status = models.CharField(
+        max_length=20, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    # Applied to every file of the batch instead of what is detected.
+    outlet = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=35, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by the worker after each file: a batch that stops moving can be resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=BatchStatus.values), name="batch_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Import #{self.pk}"
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    IMPORTED = "imported", "Imported"
+    DUPLICATE = "duplicate", "Duplicate"
+    REJECTED = "rejected", "Rejected"
+    UNPACKED = "unpacked", "Unpacked"
+
+
+class ImportItem(models.Model):
+    """One file of a batch and what became of it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=1000)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.PENDING)
+    reason = models.TextField(blank=True)
+    # The bytes while pending; afterwards the article keeps them (imported) or they are gone.
+    source_file = models.ForeignKey(
+        SourceFile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The new article (imported) or the one with the same text (duplicate).
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_archive = models.BooleanField(default=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "position"], name="importitem_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ItemStatus.values), name="importitem_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(reason=""),
+                name="importitem_rejected_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="importitem_batch_status")]
+
+    def __str__(self):
+        return self.name
