@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint
+.PHONY: run test lint chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("annotator needs Python 3.11 or newer (set PYTHON=...)" if sys.version_info < (3, 11) else 0)'
@@ -20,8 +20,23 @@ run: $(STAMP)
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# Browser tests drive a system Chromium (Playwright's own download needs the internet).
+# CHROMIUM=/path/to/chrome picks another; otherwise Debian's package is installed if we can.
+test: $(STAMP) chromium
+	CHROMIUM="$${CHROMIUM:-$$(command -v chromium || command -v chromium-browser)}" $(BIN)/python -m pytest
+
+chromium:
+	@if [ -n "$$CHROMIUM" ] && [ -x "$$CHROMIUM" ]; then exit 0; fi; \
+	if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else SUDO=none; fi; \
+	if [ "$$SUDO" != none ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-noto-core fonts-noto-color-emoji >/dev/null || exit 1; \
+	else \
+	  echo "The browser tests need Chromium. Install your system's chromium package, or set" >&2; \
+	  echo "CHROMIUM=/path/to/chrome-or-chromium and run make test again." >&2; exit 1; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,6 +1,11 @@
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from playwright.sync_api import sync_playwright
 
 from annotator.projects.demo import DEMO_SLUG, demo_load
 from annotator.projects.models import Membership, Project, Role
@@ -44,3 +49,108 @@ def login():
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Browser tests: real headless Chromium through Playwright -------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}: install Debian's chromium or set CHROMIUM=/path.")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def artifacts():
+    """Where browser tests save screenshots (git-ignored; CI keeps them as artifacts)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def live_demo(transactional_db, live_server):
+    demo_load()
+    return live_server
+
+
+@pytest.fixture
+def page_as(browser, live_demo, settings):
+    """page_as(username) -> a Playwright page logged in as that demo user. Fails the test
+    on any JavaScript error or CSP violation."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    contexts, problems = [], []
+
+    def make(username):
+        context = browser.new_context(
+            base_url=live_demo.url, viewport={"width": 1400, "height": 1000}
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
+        page.on(
+            "console",
+            lambda msg: problems.append(msg.text) if msg.type == "error" else None,
+        )
+        page.goto("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "demo")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def drag_select():
+    """drag_select(page, phrase, occurrence=0): select text with the mouse."""
+    return _drag_select
+
+
+def _drag_select(page, phrase: str, occurrence: int = 0) -> None:
+    """Select `phrase` in the article text as a user does: press the mouse on its first
+    character and release it on its last (right-to-left text runs the other way)."""
+    points = page.evaluate(
+        """([phrase, occurrence]) => {
+          const box = document.getElementById('article-text');
+          const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+          const nodes = []; let text = '', node;
+          while ((node = walker.nextNode())) { nodes.push([node, text.length]); text += node.data; }
+          let index = -1;
+          for (let i = 0; i <= occurrence; i++) index = text.indexOf(phrase, index + 1);
+          if (index < 0) throw new Error('phrase not in text: ' + phrase);
+          const rect = (offset) => {
+            for (const [n, base] of nodes) if (offset < base + n.data.length) {
+              const r = document.createRange();
+              r.setStart(n, offset - base);
+              r.setEnd(n, offset - base + 1);
+              return r.getClientRects()[0];
+            }
+          };
+          const first = rect(index), last = rect(index + phrase.length - 1);
+          const rtl = /[\\u0590-\\u08FF]/.test(phrase);
+          return {x1: rtl ? first.right - 1 : first.left + 1, y1: (first.top + first.bottom) / 2,
+                  x2: rtl ? last.left + 1 : last.right - 1, y2: (last.top + last.bottom) / 2};
+        }""",
+        [phrase, occurrence],
+    )
+    page.mouse.move(points["x1"], points["y1"])
+    page.mouse.down()
+    page.mouse.move(points["x2"], points["y2"], steps=10)
+    page.mouse.up()

@@ -4,7 +4,7 @@ workspace pages; offsets are Unicode code points into the article's stored text.
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member
@@ -158,8 +158,8 @@ def annotation_create(request, slug: str, article_id: int, payload: AnnotationIn
             article=article, created_by=request.user, **span, **fields
         )
     except services.SpanError as error:
-        return 422, {"detail": str(error)}
-    return 201, annotation
+        return Status(422, {"detail": str(error)})
+    return Status(201, annotation)
 
 
 @router.get(
@@ -184,9 +184,9 @@ def annotation_update(request, slug: str, annotation_id: int, payload: Annotatio
             annotation=annotation, version=payload.version, user=request.user, **changes
         )
     except services.AnnotationConflict as conflict:
-        return 409, {"detail": str(conflict), "current": conflict.current}
+        return Status(409, {"detail": str(conflict), "current": conflict.current})
     except services.SpanError as error:
-        return 422, {"detail": str(error)}
+        return Status(422, {"detail": str(error)})
 
 
 @router.delete(
@@ -197,7 +197,7 @@ def annotation_update(request, slug: str, annotation_id: int, payload: Annotatio
 def annotation_delete(request, slug: str, annotation_id: int):
     _, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
     services.annotation_delete(annotation=annotation, user=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -216,8 +216,8 @@ def link_create(request, slug: str, payload: LinkIn):
             created_by=request.user,
         )
     except services.SpanError as error:
-        return 422, {"detail": str(error)}
-    return 201, link
+        return Status(422, {"detail": str(error)})
+    return Status(201, link)
 
 
 @router.delete("/projects/{slug}/links/{link_id}/", response={204: None}, summary="Remove a link")
@@ -225,4 +225,4 @@ def link_delete(request, slug: str, link_id: int):
     link = get_object_or_404(Link, pk=link_id, from_annotation__article__project__slug=slug)
     annotation_for_member(request.user, slug, link.from_annotation_id, edit=True)
     services.link_delete(link=link, user=request.user)
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,159 @@
+"""The annotations API, checked against the OpenAPI schema the app serves."""
+
+import jsonschema
+import pytest
+
+from annotator.accounts.services import api_token_create
+from annotator.annotations.models import Annotation, Link
+from annotator.articles.models import Article
+
+
+@pytest.fixture
+def openapi(client, db):
+    return client.get("/api/openapi.json").json()
+
+
+@pytest.fixture
+def api(client, demo_users, openapi):
+    """api(username, method, path, json=None) -> response, validated against the schema."""
+    keys = {name: api_token_create(user=user, name="tests")[1] for name, user in demo_users.items()}
+
+    def call(username, method, path, json=None, template=None):
+        response = getattr(client, method)(
+            path,
+            data=json,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {keys[username]}",
+        )
+        if template and response.status_code != 204:
+            operation = openapi["paths"][template][method]
+            spec = operation["responses"][str(response.status_code)]
+            schema = spec["content"]["application/json"]["schema"]
+            jsonschema.validate(response.json(), {**schema, "components": openapi["components"]})
+        return response
+
+    return call
+
+
+ARTICLE = "/api/projects/{slug}/articles/{article_id}/"
+CREATE = "/api/projects/{slug}/articles/{article_id}/annotations/"
+ONE = "/api/projects/{slug}/annotations/{annotation_id}/"
+LINKS = "/api/projects/{slug}/links/"
+
+
+def test_schema_documents_code_point_offsets(openapi):
+    props = openapi["components"]["schemas"]["AnnotationIn"]["properties"]
+    assert "code point" in props["start"]["description"]
+
+
+def test_list_and_read_articles(api, demo):
+    listing = api(
+        "annotator",
+        "get",
+        "/api/projects/demo/articles/",
+        template="/api/projects/{slug}/articles/",
+    )
+    assert listing.status_code == 200
+    assert len(listing.json()) == 4
+    sahil = Article.objects.get(project=demo, outlet__name="Al-Sahil Daily")
+    body = api(
+        "annotator", "get", f"/api/projects/demo/articles/{sahil.pk}/", template=ARTICLE
+    ).json()
+    assert body["text"] == sahil.text
+    for span in body["annotations"]:
+        assert body["text"][span["start"] : span["end"]] == span["quote"]
+    assert body["links"]
+
+
+def test_create_update_delete_with_versions(api, demo):
+    rased = Article.objects.get(project=demo, outlet__name="Rased Network")
+    quote = "5 كم"
+    start = rased.text.index(quote)
+    payload = {"kind": "claim", "start": start, "end": start + len(quote), "quote": quote}
+    created = api(
+        "annotator",
+        "post",
+        f"/api/projects/demo/articles/{rased.pk}/annotations/",
+        payload,
+        template=CREATE,
+    )
+    assert created.status_code == 201
+    annotation = created.json()
+    path = f"/api/projects/demo/annotations/{annotation['id']}/"
+    updated = api(
+        "annotator", "patch", path, {"version": 1, "note": "distance differs"}, template=ONE
+    )
+    assert updated.json()["version"] == 2
+    stale = api("annotator", "patch", path, {"version": 1, "note": "stale"}, template=ONE)
+    assert stale.status_code == 409
+    assert stale.json()["current"]["note"] == "distance differs"
+    assert api("annotator", "delete", path).status_code == 204
+    assert not Annotation.objects.filter(pk=annotation["id"]).exists()
+
+
+def test_offsets_are_code_points_not_utf16(api, demo):
+    rased = Article.objects.get(project=demo, outlet__name="Rased Network")
+    quote = "فجر الثلاثاء 🚚"
+    start = rased.text.index(quote)
+    utf16_end = start + len(quote.encode("utf-16-le")) // 2  # one more: the emoji is 2 units
+    bad = {"kind": "claim", "start": start, "end": utf16_end, "quote": quote}
+    response = api(
+        "annotator",
+        "post",
+        f"/api/projects/demo/articles/{rased.pk}/annotations/",
+        bad,
+        template=CREATE,
+    )
+    assert response.status_code == 422
+    good = {**bad, "end": start + len(quote)}
+    response = api(
+        "annotator",
+        "post",
+        f"/api/projects/demo/articles/{rased.pk}/annotations/",
+        good,
+        template=CREATE,
+    )
+    assert response.status_code == 201
+
+
+def test_links_through_the_api(api, demo):
+    wire = Article.objects.get(project=demo, outlet__name="Meridian Wire")
+    hedge = Annotation.objects.get(article=wire, kind="hedge")
+    claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    response = api(
+        "annotator",
+        "post",
+        "/api/projects/demo/links/",
+        {"from_id": hedge.pk, "to_id": claim.pk, "kind": "qualifies"},
+        template=LINKS,
+    )
+    assert response.status_code == 201
+    wrong = api(
+        "annotator",
+        "post",
+        "/api/projects/demo/links/",
+        {"from_id": claim.pk, "to_id": hedge.pk, "kind": "qualifies"},
+        template=LINKS,
+    )
+    assert wrong.status_code == 422
+    link_id = response.json()["id"]
+    assert api("annotator", "delete", f"/api/projects/demo/links/{link_id}/").status_code == 204
+    assert not Link.objects.filter(pk=link_id).exists()
+
+
+def test_same_permissions_as_the_pages(api, demo, outsider, client):
+    wire = Article.objects.get(project=demo, outlet__name="Meridian Wire")
+    claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    path = f"/api/projects/demo/annotations/{claim.pk}/"
+    forbidden = api("annotator2", "patch", path, {"version": claim.version, "note": "x"})
+    assert forbidden.status_code == 403
+    assert (
+        api("reviewer", "patch", path, {"version": claim.version, "note": "ok"}).status_code == 200
+    )
+    key = api_token_create(user=outsider, name="outsider")[1]
+    response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 404
+    response = client.get(
+        f"/api/projects/demo/articles/{wire.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert response.status_code == 404
