@@ -95,9 +95,13 @@ TEMPLATES = [
 # PostgreSQL only. Without DATABASE_URL, an embedded server is started from
 # .pgdata/ inside the project (annotator/devdb.py).
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.config(conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.config()}
 else:
     DATABASES = {"default": devdb.django_database(os.environ.get("DEV_DATABASE_NAME", "annotator"))}
+# Keep connections between requests (a new one costs more than a whole span save), and
+# check them before use so a restarted database is reconnected to, not an error.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", 60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
