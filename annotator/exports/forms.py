@@ -1,0 +1,46 @@
+from django import forms
+
+from annotator.exports.formats import FORMATS
+
+
+class ExportForm(forms.Form):
+    formats = forms.MultipleChoiceField(
+        choices=[(f.key, f.label) for f in FORMATS.values()],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["jsonl"],
+        error_messages={"required": "Choose at least one format."},
+    )
+    annotations = forms.ChoiceField(
+        choices=[
+            ("approved", "Approved annotations only"),
+            ("all", "All annotations, each with its review status"),
+        ],
+        widget=forms.RadioSelect,
+        initial="approved",
+    )
+    # Set by the "bundle" button: a .zip with a dataset card even for one format.
+    bundle = forms.BooleanField(required=False)
+
+    def export_choice(self) -> tuple[str, list[str], bool]:
+        """(format key, bundle formats, include_all) for export_stream()."""
+        chosen = self.cleaned_data["formats"]
+        include_all = self.cleaned_data["annotations"] == "all"
+        if len(chosen) == 1 and not self.cleaned_data["bundle"]:
+            return chosen[0], chosen, include_all
+        return "zip", chosen, include_all
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="JSONL file",
+        help_text="An annotator export (articles.jsonl) or a doccano JSONL export.",
+    )
+    doccano_offsets = forms.ChoiceField(
+        label="doccano offsets count",
+        choices=[
+            ("utf16", "UTF-16 units (what doccano writes)"),
+            ("codepoint", "Code points (Python, converted files)"),
+        ],
+        initial="utf16",
+        help_text="Only matters for doccano files with emoji or other characters beyond U+FFFF.",
+    )

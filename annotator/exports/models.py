@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from annotator.projects.models import Project
+
+FORMAT_CHOICES = [
+    ("jsonl", "JSONL"),
+    ("w3c", "W3C Web Annotation"),
+    ("csv", "CSV of claims"),
+    ("brat", "brat standoff"),
+    ("zip", "Bundle with dataset card"),
+]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Exporting"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """An export prepared by a background task; its file is kept for a while to download."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="export_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    format = models.CharField(max_length=10, choices=FORMAT_CHOICES)
+    bundle_formats = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    include_all = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Articles written so far.")
+    total = models.PositiveIntegerField(default=0)
+    filename = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=1000, blank=True, help_text="File under EXPORT_DIR.")
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=JobStatus.values), name="exportjob_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(format__in=[key for key, _ in FORMAT_CHOICES]),
+                name="exportjob_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")) | models.Q(total=0),
+                name="exportjob_done_lte_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Export #{self.pk} ({self.format})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == JobStatus.DONE else int(100 * self.done / (self.total or 1))

@@ -1,0 +1,444 @@
+"""Import of a dataset into a project: our JSONL (schema 1.x) and doccano's JSONL.
+
+One transaction per article: a line that fails any check stores nothing and is
+reported with its line number; the other lines go in. Spans and links are written
+only through annotator.annotations.services. Sources are matched by name, events by
+their exported id within the file (or an existing event with the same title, place
+and dates), people by username (unknown ones are credited to the importing user).
+"""
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from annotator.annotations.models import Kind, LinkKind, Status
+from annotator.annotations.offsets import utf16_to_codepoint
+from annotator.annotations.services import (
+    SpanError,
+    annotation_create,
+    annotation_update,
+    link_create,
+)
+from annotator.articles.models import Article, ArticleStatus
+from annotator.events.models import Event
+from annotator.exports.card import schema
+from annotator.sources.models import ReliabilityAssessment, Source
+
+MAX_ERRORS_SHOWN = 200
+
+
+class LineError(ValueError):
+    """What is wrong with one line, for the person importing it."""
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    articles: int = 0
+    spans: int = 0
+    links: int = 0
+    sources: int = 0
+    events: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (
+            f"{self.articles} articles, {self.spans} annotations and {self.links} links imported "
+            f"({self.sources} new sources, {self.events} new events); "
+            f"{len(self.skipped)} lines skipped, {len(self.errors)} lines with errors."
+        )
+
+
+def dataset_import(
+    *, project, lines: Iterable[bytes | str], user, doccano_offsets: str = "utf16"
+) -> ImportReport:
+    """Import JSONL lines into `project`. `doccano_offsets` says how doccano counted:
+    "utf16" (doccano's browser counts UTF-16 units) or "codepoint"."""
+    importer = _Importer(project, user, doccano_offsets)
+    for number, raw in enumerate(lines, start=1):
+        importer.report.lines = number
+        try:
+            line = _decode(raw, number)
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise LineError("A line must be a JSON object (one article).")
+            importer.line(number, data)
+        except json.JSONDecodeError as exc:
+            importer.error(number, f"not valid JSON: {exc.msg} (column {exc.colno}).")
+        except (LineError, SpanError) as exc:
+            importer.error(number, str(exc))
+        except IntegrityError as exc:
+            importer.error(number, f"the database refused it: {str(exc).splitlines()[0]}")
+    return importer.report
+
+
+def _decode(raw: bytes | str, number: int) -> str:
+    if isinstance(raw, str):
+        return raw.lstrip("\ufeff") if number == 1 else raw
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise LineError(f"not UTF-8 text (byte {exc.start + 1}).") from exc
+
+
+class _Importer:
+    def __init__(self, project, user, doccano_offsets):
+        self.project, self.user, self.doccano_offsets = project, user, doccano_offsets
+        self.report = ImportReport()
+        self.events: dict[int, Event] = {}  # exported event id -> event here
+        self.users: dict[str, object] = {}
+        self.validator = Draft202012Validator(schema())
+
+    def error(self, number: int, message: str):
+        self.report.errors.append((number, message))
+
+    def line(self, number: int, data: dict):
+        if "schema_version" in data:
+            article = self.parse_ours(data)
+        elif "text" in data:
+            article = self.parse_doccano(data)
+        else:
+            raise LineError(
+                "neither an annotator line (no schema_version) nor a doccano line (no text)."
+            )
+        existing = Article.objects.filter(
+            project=self.project, text_sha256=article["text_sha256"]
+        ).first()
+        if existing:
+            self.report.skipped.append(
+                (number, f"the same text is already in the project (article {existing.pk}).")
+            )
+            return
+        new_events = {}
+        with transaction.atomic():
+            stats = self.store(article, new_events)
+        self.events.update(new_events)  # only once the article is committed
+        for key, value in stats.items():
+            setattr(self.report, key, getattr(self.report, key) + value)
+
+    # Parsing ---------------------------------------------------------------------------
+
+    def parse_ours(self, data: dict) -> dict:
+        if not str(data.get("schema_version", "")).startswith("1."):
+            raise LineError(
+                f"schema_version {data.get('schema_version')!r} is not supported (1.x is)."
+            )
+        problem = best_match(self.validator.iter_errors(data))
+        if problem is not None:
+            where = "".join(
+                f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.absolute_path
+            ).lstrip(".")
+            raise LineError(f"{where or 'the line'}: {problem.message}")
+        text = data["text"]
+        _check_text(text)
+        if hashlib.sha256(text.encode()).hexdigest() != data["text_sha256"]:
+            raise LineError("text_sha256 does not match the text.")
+        sources = {s["id"]: s for s in data["sources"]}
+        events = {e["id"]: e for e in data["events"]}
+        span_ids = {s["id"] for s in data["spans"]}
+        if len(span_ids) != len(data["spans"]):
+            raise LineError("two spans have the same id.")
+        for ref in [data["outlet"]] + [s["attributes"]["cited_source"] for s in data["spans"]]:
+            if ref and ref["id"] not in sources:
+                raise LineError(f"source {ref['id']} ({ref['name']}) is not in `sources`.")
+        for span in data["spans"]:
+            event_id = span["attributes"]["event"]
+            if event_id is not None and event_id not in events:
+                raise LineError(f"span {span['id']}: event {event_id} is not in `events`.")
+        for link in data["links"]:
+            if link["from"] not in span_ids or link["to"] not in span_ids:
+                raise LineError(f"link {link['id']} joins a span that is not in `spans`.")
+        return {**data, "sources": sources, "events": events}
+
+    def parse_doccano(self, data: dict) -> dict:
+        raw_text = data["text"]
+        if not isinstance(raw_text, str) or not raw_text.strip():
+            raise LineError("text must be a non-empty string.")
+        text = _normalise(raw_text)
+        spans = [
+            self.doccano_span(raw_text, text, index, entity)
+            for index, entity in enumerate(_doccano_entities(data))
+        ]
+        links = []
+        for relation in data.get("relations") or []:
+            try:
+                kind = str(relation["type"]).lower()
+                ends = (relation["from_id"], relation["to_id"])
+            except (KeyError, TypeError) as exc:
+                raise LineError("a relation needs from_id, to_id and type.") from exc
+            if kind not in LinkKind.values:
+                raise LineError(
+                    f"relation type {relation['type']!r} is not one of "
+                    f"{', '.join(LinkKind.values)}."
+                )
+            links.append({"id": len(links) + 1, "kind": kind, "from": ends[0], "to": ends[1]})
+        title = str(data.get("title") or (data.get("meta") or {}).get("title") or "").strip()
+        return {
+            "title": title or text.strip().split("\n", 1)[0][:120],
+            "url": str(data.get("url") or ""),
+            "language": str(data.get("language") or ""),
+            "published_at": None,
+            "published_precision": None,
+            "status": ArticleStatus.NEW,
+            "outlet": None,
+            "text": text,
+            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "spans": spans,
+            "links": links,
+            "events": {},
+            "sources": {},
+        }
+
+    def doccano_span(self, raw_text: str, text: str, index: int, entity) -> dict:
+        try:
+            if isinstance(entity, dict):
+                span_id = entity.get("id", index + 1)
+                start, end, label = entity["start_offset"], entity["end_offset"], entity["label"]
+            else:
+                span_id = index + 1
+                start, end, label = entity
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LineError(
+                f"label {index + 1}: expected [start, end, label] or "
+                "{start_offset, end_offset, label}."
+            ) from exc
+        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end:
+            raise LineError(f"label {index + 1}: start and end must be whole numbers, start < end.")
+        kind = str(label).lower()
+        if kind not in Kind.values:
+            raise LineError(f"label {index + 1}: {label!r} is not one of {', '.join(Kind.values)}.")
+        if self.doccano_offsets == "utf16":
+            try:
+                start, end = utf16_to_codepoint(raw_text, start), utf16_to_codepoint(raw_text, end)
+            except ValueError as exc:
+                raise LineError(f"label {index + 1}: {exc}.") from exc
+        if end > len(raw_text):
+            raise LineError(f"label {index + 1}: {start}–{end} is outside the text.")
+        # Offsets into the normalised text: normalise what precedes and what is covered.
+        new_start = len(_normalise(raw_text[:start]))
+        quote = _normalise(raw_text[start:end])
+        return {
+            "id": span_id,
+            "kind": kind,
+            "start": new_start,
+            "end": new_start + len(quote),
+            "quote": quote,
+            "attributes": {},
+            "status": Status.DRAFT,
+            "annotator": None,
+            "reviewer": None,
+            "reviewed_at": None,
+            "review_comment": "",
+            "note": "",
+        }
+
+    # Storing ---------------------------------------------------------------------------
+
+    def store(self, data: dict, new_events: dict) -> dict:
+        stats = {"articles": 1, "spans": 0, "links": 0, "sources": 0, "events": 0}
+        sources = {}
+
+        def source(ref):
+            if not ref:
+                return None
+            if ref["id"] not in sources:
+                sources[ref["id"]], created = self.source(data["sources"][ref["id"]])
+                stats["sources"] += created
+            return sources[ref["id"]]
+
+        article = Article.objects.create(
+            project=self.project,
+            outlet=source(data["outlet"]),
+            title=data["title"][:500] or "(untitled)",
+            url=data["url"],
+            language=data["language"],
+            published_at=_datetime(data["published_at"]),
+            published_precision=data["published_precision"] or "",
+            text=data["text"],
+            text_sha256=data["text_sha256"],
+            uploaded_by=self.user,
+            status=data["status"],
+        )
+        made = {}
+        for span in data["spans"]:
+            made[span["id"]] = self.span(article, span, source, data["events"], new_events, stats)
+        for link in data["links"]:
+            if link["from"] not in made or link["to"] not in made:
+                raise LineError(f"link {link['id']} joins a span that is not in the line.")
+            link_create(
+                from_annotation=made[link["from"]],
+                to_annotation=made[link["to"]],
+                kind=link["kind"],
+                created_by=self.user,
+            )
+            stats["links"] += 1
+        stats["spans"] = len(made)
+        return stats
+
+    def span(self, article, span, source, events, new_events, stats):
+        attrs = span["attributes"]
+        fields = {}
+        if span["kind"] == Kind.CLAIM:
+            if attrs.get("event") is not None:
+                fields["event"] = self.event(attrs["event"], events, new_events, stats)
+            if attrs.get("claimed_at"):
+                fields["claimed_at"] = _datetime(attrs["claimed_at"])
+                fields["claimed_precision"] = attrs.get("claimed_precision") or "day"
+            if attrs.get("credibility") is not None:
+                fields["credibility"] = attrs["credibility"]
+        elif span["kind"] == Kind.ATTRIBUTION and attrs.get("cited_source"):
+            fields["cited_source"] = source(attrs["cited_source"])
+        elif span["kind"] == Kind.HEDGE and attrs.get("hedge_type"):
+            fields["hedge_type"] = attrs["hedge_type"]
+        extra = {k for k, v in attrs.items() if v is not None} - _ATTRIBUTES_OF[span["kind"]]
+        if extra:
+            raise SpanError(
+                f"span {span['id']}: a {span['kind']} cannot have {', '.join(sorted(extra))}."
+            )
+        try:
+            annotation = annotation_create(
+                article=article,
+                kind=span["kind"],
+                start=span["start"],
+                end=span["end"],
+                quote=span["quote"],
+                created_by=self.person(span["annotator"]),
+                status=span["status"],
+                note=span["note"],
+                **fields,
+            )
+        except SpanError as exc:
+            raise SpanError(f"span {span['id']}: {exc}") from exc
+        if span["reviewer"] or span["review_comment"]:
+            annotation = annotation_update(
+                annotation=annotation,
+                version=annotation.version,
+                user=self.user,
+                reviewed_by=self.person(span["reviewer"]) if span["reviewer"] else None,
+                reviewed_at=_datetime(span["reviewed_at"]),
+                review_comment=span["review_comment"],
+            )
+        return annotation
+
+    def source(self, data: dict) -> tuple[Source, bool]:
+        existing = Source.objects.filter(project=self.project, name=data["name"]).first()
+        if existing:
+            return existing, False
+        created = Source.objects.create(
+            project=self.project,
+            **{k: data[k] for k in _SOURCE_FIELDS},
+        )
+        for assessment in data["assessments"]:
+            ReliabilityAssessment.objects.create(
+                source=created,
+                grade=assessment["grade"],
+                rationale=assessment["rationale"],
+                assessed_by=self.person(assessment["assessed_by"]),
+                assessed_at=_datetime(assessment["assessed_at"]),
+            )
+        return created, True
+
+    def event(self, event_id, events, new_events, stats) -> Event:
+        if event_id in self.events:
+            return self.events[event_id]
+        if event_id not in new_events:
+            data = events[event_id]
+            values = {
+                "title": data["title"],
+                "place": data["place"],
+                "start_date": _date(data["start_date"]),
+                "end_date": _date(data["end_date"]),
+            }
+            event = Event.objects.filter(project=self.project, **values).first()
+            if event is None:
+                event = Event.objects.create(
+                    project=self.project, description=data["description"], **values
+                )
+                stats["events"] += 1
+            new_events[event_id] = event
+        return new_events[event_id]
+
+    def person(self, username: str | None):
+        if not username:
+            return self.user
+        if username not in self.users:
+            found = get_user_model().objects.filter(username=username).first()
+            if found is None:
+                self.report.warnings.append(
+                    f"No user {username!r} here: their work is credited to {self.user}."
+                )
+            self.users[username] = found or self.user
+        return self.users[username]
+
+
+_SOURCE_FIELDS = (
+    "name",
+    "other_names",
+    "kind",
+    "country",
+    "language",
+    "domain",
+    "affiliation_note",
+)
+_ATTRIBUTES_OF = {
+    Kind.CLAIM: {"event", "claimed_at", "claimed_precision", "credibility"},
+    Kind.ATTRIBUTION: {"cited_source"},
+    Kind.HEDGE: {"hedge_type"},
+}
+
+
+def _doccano_entities(data: dict) -> list:
+    entities = data.get("entities", data.get("label", data.get("labels", [])))
+    if entities is None:
+        return []
+    if not isinstance(entities, list):
+        raise LineError("`label` / `entities` must be a list.")
+    return entities
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _check_text(text: str) -> None:
+    if "\r" in text or not unicodedata.is_normalized("NFC", text):
+        raise LineError("text must be NFC with \\n line ends (as annotator exports it).")
+    if not text.strip():
+        raise LineError("text is blank.")
+
+
+def _datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise LineError(f"{value!r} is not an ISO 8601 date and time.") from exc
+    if parsed.tzinfo is None:
+        raise LineError(f"{value!r} has no time zone.")
+    return parsed
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise LineError(f"{value!r} is not an ISO 8601 date.") from exc

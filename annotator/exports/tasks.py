@@ -1,0 +1,94 @@
+"""Background exports: an ExportJob row, a django-tasks task that writes the file under
+EXPORT_DIR and saves its progress, and a clean-up of old files.
+
+The worker is `manage.py db_worker` (started by `make run`).
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from annotator.exports.models import ExportJob, JobStatus
+from annotator.exports.records import Selection
+from annotator.exports.streams import export_stream
+
+KEEP_FOR = timedelta(days=7)
+
+
+def export_dir() -> Path:
+    """Where finished exports wait to be downloaded (EXPORT_DIR, default media/exports)."""
+    return Path(os.environ.get("EXPORT_DIR", settings.BASE_DIR / "media" / "exports"))
+
+
+def export_job_create(*, project, user, format: str, bundle_formats, include_all: bool):
+    _delete_old_jobs()
+    job = ExportJob.objects.create(
+        project=project,
+        created_by=user,
+        format=format,
+        bundle_formats=list(bundle_formats),
+        include_all=include_all,
+    )
+    result = export_job_run.enqueue(job.pk)
+    ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
+
+
+@task()
+def export_job_run(job_id: int) -> None:
+    job = ExportJob.objects.select_related("project").get(pk=job_id)
+    ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING)
+
+    def progress(done, total):
+        ExportJob.objects.filter(pk=job_id).update(done=min(done, total), total=total)
+
+    export = export_stream(
+        Selection(job.project, include_all=job.include_all),
+        job.format,
+        job.bundle_formats,
+        on_progress=progress,
+        consistent=False,  # progress must be visible while it runs
+    )
+    folder = export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job.pk}-{export.filename}"
+    partial = path.with_suffix(path.suffix + ".part")
+    try:
+        size = 0
+        with open(partial, "wb") as out:
+            for chunk in export.chunks:
+                out.write(chunk)
+                size += len(chunk)
+        partial.rename(path)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    ExportJob.objects.filter(pk=job_id).update(
+        status=JobStatus.DONE,
+        filename=export.filename,
+        path=path.name,
+        size=size,
+        finished_at=timezone.now(),
+    )
+
+
+def export_job_file(job: ExportJob) -> Path | None:
+    if job.status != JobStatus.DONE or not job.path:
+        return None
+    path = export_dir() / Path(job.path).name  # only ever a name inside EXPORT_DIR
+    return path if path.is_file() else None
+
+
+def _delete_old_jobs() -> None:
+    for job in ExportJob.objects.filter(created_at__lt=timezone.now() - KEEP_FOR):
+        if job.path:
+            (export_dir() / Path(job.path).name).unlink(missing_ok=True)
+        job.delete()
