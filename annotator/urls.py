@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("annotator.accounts.urls")),
     path("", include("annotator.annotations.urls")),
+    path("", include("annotator.exports.urls")),
     path("", include("annotator.projects.urls")),
 ]
