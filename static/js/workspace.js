@@ -151,13 +151,19 @@ function markSelected() {
 }
 
 function step(direction) {
-  const items = [...document.querySelectorAll("#annotation-list .ann-item")]
-    .filter((item) => !item.hidden);
-  if (!items.length) return;
-  const index = items.findIndex((item) => item.dataset.annotationId === selectedId());
-  const next = index === -1 ? (direction > 0 ? 0 : items.length - 1)
-    : (index + direction + items.length) % items.length;
-  openDetail(items[next].dataset.annotationId, { scroll: true });
+  // Text order (of first appearance), skipping kinds the list filter hides.
+  const ids = [];
+  for (const mark of document.querySelectorAll("#article-text mark[data-id]")) {
+    const kind = mark.className.match(/hl-(\w+)/)[1];
+    if (!ids.includes(mark.dataset.id) && (kindFilter === "all" || kind === kindFilter)) {
+      ids.push(mark.dataset.id);
+    }
+  }
+  if (!ids.length) return;
+  const index = ids.indexOf(selectedId());
+  const next = index === -1 ? (direction > 0 ? 0 : ids.length - 1)
+    : (index + direction + ids.length) % ids.length;
+  openDetail(ids[next], { scroll: true });
 }
 
 function closeDetail() {
@@ -195,12 +201,17 @@ function applyFilter() {
   for (const button of document.querySelectorAll("#annotation-list [data-filter]")) {
     button.setAttribute("aria-pressed", String(button.dataset.filter === kindFilter));
   }
-  for (const item of document.querySelectorAll("#annotation-list .ann-item")) {
-    item.hidden = kindFilter !== "all" && item.dataset.kind !== kindFilter;
+  for (const group of document.querySelectorAll("#annotation-list .ann-group")) {
+    group.hidden = kindFilter !== "all" && group.dataset.kind !== kindFilter;
   }
 }
 
 document.addEventListener("click", (event) => {
+  const item = event.target.closest("#annotation-list .ann-item[data-annotation-id]");
+  if (item) {
+    document.querySelector(`#article-text mark[data-id="${item.dataset.annotationId}"]`)
+      ?.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
   const button = event.target.closest("#annotation-list [data-filter]");
   if (!button) return;
   kindFilter = button.dataset.filter;
