@@ -29,7 +29,14 @@ from annotator.articles.models import (
     Origin,
     SourceFile,
 )
-from annotator.articles.parsing import ParsedArticle, Rejected, file_kind, parse_upload
+from annotator.articles.parsing import (
+    ParsedArticle,
+    Rejected,
+    domain_of,
+    file_kind,
+    parse_upload,
+)
+from annotator.projects.models import Role
 from annotator.sources.models import Source, SourceKind
 
 logger = logging.getLogger(__name__)
@@ -153,10 +160,9 @@ def article_import(
 
 def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, source_file,
             archive_name) -> ImportResult:  # fmt: skip
-    limit = settings.ARTICLE_MAX_BYTES
-    if len(data) > limit:
-        reason = f"The file is {filesizeformat(len(data))}; the limit is {filesizeformat(limit)}."
-        return ImportResult(name, ItemStatus.REJECTED, reason=reason)
+    too_big = size_rejection(name, len(data))
+    if too_big:
+        return too_big
     try:
         parsed = parse_upload(name, data)
     except Rejected as exc:
@@ -192,6 +198,15 @@ def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, sou
             return _duplicate(name, existing)
         raise
     return ImportResult(name, ItemStatus.IMPORTED, article=article)
+
+
+def size_rejection(name: str, size: int) -> ImportResult | None:
+    """The rejection of a file over the per-article size limit, else None."""
+    limit = settings.ARTICLE_MAX_BYTES
+    if size <= limit:
+        return None
+    reason = f"The file is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
+    return ImportResult(name, ItemStatus.REJECTED, reason=reason)
 
 
 def _duplicate(name: str, existing: Article) -> ImportResult:
@@ -302,7 +317,7 @@ def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None =
     while True:
         with transaction.atomic():
             item = (
-                ImportItem.objects.select_for_update(skip_locked=True)
+                ImportItem.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(batch=batch, status=ItemStatus.PENDING)
                 .select_related("source_file")
                 .order_by("position")
@@ -425,3 +440,74 @@ def batch_is_stalled(batch: ImportBatch, minutes: int = 2) -> bool:
         return False
     last = batch.heartbeat_at or batch.created_at
     return timezone.now() - last > timedelta(minutes=minutes)
+
+
+# Metadata ----------------------------------------------------------------------------
+
+
+def can_edit_metadata(membership, *, uploaded_by_id) -> bool:
+    """Reviewers and owners edit any article's metadata; others those they uploaded."""
+    return membership.has_role(Role.REVIEWER) or uploaded_by_id == membership.user_id
+
+
+def article_metadata_update(
+    *,
+    article: Article,
+    title: str,
+    outlet_name: str,
+    published: FoundDate | None,
+    language: str,
+) -> Article:
+    """Set what the review table or the about page says (text never changes here).
+    An outlet name that matches no source creates one (kind: outlet)."""
+    outlet = source_for_outlet(project=article.project, name=outlet_name, domain=_domain(article))
+    article.title = " ".join(title.split())[:500]
+    article.outlet = outlet
+    article.outlet_proposed = ""
+    if published is None:
+        article.published_at, article.published_precision = None, ""
+        article.published_tz = article.published_raw = ""
+    elif (published.value, published.precision, published.tz) != (
+        article.published_at,
+        article.published_precision,
+        article.published_tz,
+    ):
+        article.published_at, article.published_precision = published.value, published.precision
+        article.published_tz, article.published_raw = published.tz, published.raw[:200]
+    article.language = language[:35]
+    article.save(
+        update_fields=[
+            "title",
+            "outlet",
+            "outlet_proposed",
+            "published_at",
+            "published_precision",
+            "published_tz",
+            "published_raw",
+            "language",
+            "updated_at",
+        ]
+    )
+    return article
+
+
+def _domain(article: Article) -> str:
+    return domain_of(article.url) if article.url else ""
+
+
+def batch_outlet_language_set(*, batch: ImportBatch, outlet_name: str = "", language=None) -> int:
+    """Give every article imported by the batch this outlet and/or language; returns how many."""
+    articles = Article.objects.filter(
+        pk__in=ImportItem.objects.filter(batch=batch, status=ItemStatus.IMPORTED).values(
+            "article_id"
+        )
+    )
+    changes = {}
+    if outlet_name.strip():
+        changes["outlet"] = source_for_outlet(project=batch.project, name=outlet_name)
+        changes["outlet_proposed"] = ""
+    if language is not None:
+        changes["language"] = language[:35]
+    if not changes:
+        return 0
+    return articles.update(**changes, updated_at=timezone.now())

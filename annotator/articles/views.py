@@ -1,0 +1,298 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from annotator.articles.forms import ArticleMetadataForm, PasteForm, UploadForm
+from annotator.articles.listing import article_listing
+from annotator.articles.models import (
+    Article,
+    BatchStatus,
+    ImportBatch,
+    ImportItem,
+    ItemStatus,
+    Origin,
+    SourceFile,
+)
+from annotator.articles.services import (
+    BatchRefused,
+    Overrides,
+    Upload,
+    article_import,
+    article_metadata_update,
+    batch_counts,
+    batch_create,
+    batch_is_stalled,
+    batch_outlet_language_set,
+    can_edit_metadata,
+    source_for_outlet,
+)
+from annotator.articles.tasks import batch_enqueue
+from annotator.projects.access import membership_or_404
+from annotator.projects.models import Role
+from annotator.sources.models import Source
+
+REVIEW_PER_PAGE = 100
+
+
+@require_GET
+def article_list(request, slug):
+    """The searchable list (also shown on the project page); htmx gets just the list."""
+    membership = membership_or_404(request.user, slug)
+    listing = article_listing(membership.project, request.GET)
+    context = {"project": membership.project, "membership": membership, "listing": listing}
+    template = "articles/article_list.html"
+    return render(request, f"{template}#list" if request.htmx else template, context)
+
+
+def _recent_batches(project):
+    return (
+        ImportBatch.objects.filter(project=project)
+        .select_related("created_by")
+        .annotate(
+            item_count=Count("items", filter=~Q(items__status=ItemStatus.UNPACKED)),
+            pending_count=Count("items", filter=Q(items__status=ItemStatus.PENDING)),
+            imported_count=Count("items", filter=Q(items__status=ItemStatus.IMPORTED)),
+            rejected_count=Count("items", filter=Q(items__status=ItemStatus.REJECTED)),
+        )[:10]
+    )
+
+
+def _upload_page(request, membership, form, paste_form, status=200):
+    context = {
+        "project": membership.project,
+        "membership": membership,
+        "form": form,
+        "paste_form": paste_form,
+        "batches": _recent_batches(membership.project),
+        "outlet_names": Source.objects.filter(project=membership.project).values_list(
+            "name", flat=True
+        ),
+    }
+    return render(request, "articles/upload.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request, slug):
+    """Upload many files (or a .zip): stored as a batch that a background task imports."""
+    membership = membership_or_404(request.user, slug)
+    project = membership.project
+    form = UploadForm(project, request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            uploads = [Upload(f.name, f.size, f.read) for f in form.cleaned_data["files"]]
+            try:
+                batch = batch_create(
+                    project=project,
+                    user=request.user,
+                    uploads=uploads,
+                    outlet=form.cleaned_data["outlet"],
+                    language=form.cleaned_data["language"],
+                )
+            except BatchRefused as refusal:
+                form.add_error("files", str(refusal))
+            else:
+                batch_enqueue(batch)
+                return redirect("articles:batch", slug, batch.pk)
+        return _upload_page(request, membership, form, PasteForm(), status=422)
+    return _upload_page(request, membership, form, PasteForm())
+
+
+@require_POST
+def paste(request, slug):
+    """One article from pasted text, through the same import service as files."""
+    membership = membership_or_404(request.user, slug)
+    project = membership.project
+    form = PasteForm(request.POST)
+    if not form.is_valid():
+        return _upload_page(request, membership, UploadForm(project), form, status=422)
+    data = form.cleaned_data
+    overrides = Overrides(
+        title=data["title"],
+        outlet=source_for_outlet(project=project, name=data["outlet"]),
+        url=data["url"],
+        published=data["published"],
+        language=data["language"],
+    )
+    result = article_import(
+        project=project,
+        name="pasted-text.txt",
+        data=data["text"].encode("utf-8"),
+        origin=Origin.PASTE,
+        uploaded_by=request.user,
+        overrides=overrides,
+    )
+    if result.status == ItemStatus.REJECTED:
+        form.add_error("text", result.reason)
+        return _upload_page(request, membership, UploadForm(project), form, status=422)
+    if result.status == ItemStatus.DUPLICATE:
+        messages.info(request, result.reason + " Nothing new was stored.")
+    else:
+        messages.success(request, "Article imported.")
+    return redirect("articles:about", slug, result.article.pk)
+
+
+def _batch_or_404(membership, batch_id):
+    return get_object_or_404(
+        ImportBatch.objects.select_related("created_by"), pk=batch_id, project=membership.project
+    )
+
+
+@require_GET
+def batch_detail(request, slug, batch_id):
+    """Progress and per-file results of one batch; htmx polls the progress partial."""
+    membership = membership_or_404(request.user, slug)
+    batch = _batch_or_404(membership, batch_id)
+    context = {
+        "project": membership.project,
+        "batch": batch,
+        "counts": batch_counts(batch),
+        "items": ImportItem.objects.filter(batch=batch)
+        .select_related("article")
+        .only("position", "name", "size", "status", "reason", "article__title", "batch_id")
+        .order_by("position"),
+        "stalled": batch_is_stalled(batch),
+        "can_review": can_edit_metadata(membership, uploaded_by_id=batch.created_by_id),
+    }
+    template = "articles/batch.html"
+    return render(request, f"{template}#progress" if request.htmx else template, context)
+
+
+@require_POST
+def batch_resume(request, slug, batch_id):
+    """Queue a batch again whose worker stopped (it carries on with the files left)."""
+    membership = membership_or_404(request.user, slug)
+    batch = _batch_or_404(membership, batch_id)
+    if batch.status != BatchStatus.DONE:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.QUEUED)
+        batch_enqueue(batch)
+        messages.info(request, "The import was queued again; it goes on with the files left.")
+    return redirect("articles:batch", slug, batch.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def batch_review(request, slug, batch_id):
+    """Fix detected metadata of a batch's new articles: a page of rows, or all at once."""
+    membership = membership_or_404(request.user, slug)
+    batch = _batch_or_404(membership, batch_id)
+    if not can_edit_metadata(membership, uploaded_by_id=batch.created_by_id):
+        raise PermissionDenied("Only the uploader, reviewers and owners review this import.")
+    imported = ImportItem.objects.filter(batch=batch, status=ItemStatus.IMPORTED)
+    total = imported.count()
+    pages = max(1, -(-total // REVIEW_PER_PAGE))
+    page = min(max(int(request.GET.get("page", "1") or 1), 1), pages)
+    article_ids = imported.order_by("position").values_list("article_id", flat=True)[
+        (page - 1) * REVIEW_PER_PAGE : page * REVIEW_PER_PAGE
+    ]
+    articles = (
+        Article.objects.filter(pk__in=list(article_ids))
+        .select_related("outlet", "project")
+        .defer("text", "search_vector")
+        .order_by("pk")
+    )
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "all":
+        changed = batch_outlet_language_set(
+            batch=batch,
+            outlet_name=request.POST.get("all_outlet", ""),
+            language=request.POST.get("all_language") or None,
+        )
+        messages.success(request, f"Updated {changed} article{'s' if changed != 1 else ''}.")
+        return redirect(f"{reverse('articles:review', args=[slug, batch.pk])}?page={page}")
+    forms = [ArticleMetadataForm(request.POST or None, article=a) for a in articles]
+    if request.method == "POST":
+        if all(form.is_valid() for form in forms):
+            for form in forms:
+                if form.has_changed():
+                    _metadata_save(form)
+            messages.success(request, "Metadata saved.")
+            next_page = page + 1 if page < pages else page
+            return redirect(f"{reverse('articles:review', args=[slug, batch.pk])}?page={next_page}")
+        status = 422
+    context = {
+        "project": membership.project,
+        "batch": batch,
+        "forms": forms,
+        "page": page,
+        "pages": pages,
+        "page_numbers": range(1, pages + 1),
+        "total": total,
+        "outlet_names": Source.objects.filter(project=membership.project).values_list(
+            "name", flat=True
+        ),
+    }
+    return render(request, "articles/review.html", context, status=status)
+
+
+def _metadata_save(form):
+    data = form.cleaned_data
+    article_metadata_update(
+        article=form.article,
+        title=data["title"],
+        outlet_name=data["outlet"],
+        published=data["published"],
+        language=data["language"],
+    )
+
+
+def _article_or_404(membership, article_id):
+    return get_object_or_404(
+        Article.objects.select_related("outlet", "uploaded_by", "project").defer("search_vector"),
+        pk=article_id,
+        project=membership.project,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def about(request, slug, article_id):
+    """An article's metadata and provenance (the original upload), with a form to fix them."""
+    membership = membership_or_404(request.user, slug)
+    article = _article_or_404(membership, article_id)
+    source_file = SourceFile.objects.filter(article=article).defer("data").first()
+    editable = can_edit_metadata(membership, uploaded_by_id=article.uploaded_by_id)
+    form = ArticleMetadataForm(
+        request.POST if request.method == "POST" else None, article=article, prefix="m"
+    )
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("Only the uploader, reviewers and owners edit metadata.")
+        if form.is_valid():
+            _metadata_save(form)
+            messages.success(request, "Metadata saved.")
+            return redirect("articles:about", slug, article.pk)
+        status = 422
+    batch_item = (
+        ImportItem.objects.filter(article=article, status=ItemStatus.IMPORTED)
+        .only("batch_id")
+        .first()
+    )
+    context = {
+        "project": membership.project,
+        "membership": membership,
+        "article": article,
+        "source_file": source_file,
+        "batch_item": batch_item,
+        "form": form,
+        "editable": editable,
+        "is_reviewer": membership.has_role(Role.REVIEWER),
+        "outlet_names": Source.objects.filter(project=membership.project).values_list(
+            "name", flat=True
+        ),
+    }
+    return render(request, "articles/about.html", context, status=status)
+
+
+@require_GET
+def original(request, slug, article_id):
+    """The uploaded bytes, exactly as received, as a download (never rendered inline)."""
+    membership = membership_or_404(request.user, slug)
+    source_file = get_object_or_404(SourceFile, article_id=article_id, project=membership.project)
+    response = HttpResponse(bytes(source_file.data), content_type="application/octet-stream")
+    name = source_file.name.rsplit("/", 1)[-1] or "article"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
