@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 
 from annotator.accounts.services import api_token_authenticate
 from annotator.annotations.api import router as annotations_router
+from annotator.articles.api import router as articles_router
 from annotator.exports.api import router as exports_router
 from annotator.projects.api import router as projects_router
 
@@ -48,3 +49,4 @@ def forbidden(request, exc):
 api.add_router("/projects/", projects_router)
 api.add_router("/", annotations_router)
 api.add_router("/", exports_router)
+api.add_router("/", articles_router)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("annotator.accounts.urls")),
     path("", include("annotator.annotations.urls")),
+    path("", include("annotator.articles.urls")),
     path("", include("annotator.exports.urls")),
     path("", include("annotator.projects.urls")),
 ]
