@@ -17,6 +17,7 @@ class ExportForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         initial="approved",
+        required=False,  # approved only unless asked
     )
     # Set by the "bundle" button: a .zip with a dataset card even for one format.
     bundle = forms.BooleanField(required=False)
@@ -24,7 +25,7 @@ class ExportForm(forms.Form):
     def export_choice(self) -> tuple[str, list[str], bool]:
         """(format key, bundle formats, include_all) for export_stream()."""
         chosen = self.cleaned_data["formats"]
-        include_all = self.cleaned_data["annotations"] == "all"
+        include_all = self.cleaned_data.get("annotations") == "all"
         if len(chosen) == 1 and not self.cleaned_data["bundle"]:
             return chosen[0], chosen, include_all
         return "zip", chosen, include_all
@@ -42,5 +43,9 @@ class ImportForm(forms.Form):
             ("codepoint", "Code points (Python, converted files)"),
         ],
         initial="utf16",
+        required=False,
         help_text="Only matters for doccano files with emoji or other characters beyond U+FFFF.",
     )
+
+    def clean_doccano_offsets(self):
+        return self.cleaned_data.get("doccano_offsets") or "utf16"

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from annotator.annotations.models import Kind, LinkKind, Status
-from annotator.annotations.offsets import utf16_to_codepoint
+from annotator.annotations.offsets import utf16_length, utf16_to_codepoint
 from annotator.annotations.services import (
     SpanError,
     annotation_create,
@@ -223,13 +223,16 @@ class _Importer:
         kind = str(label).lower()
         if kind not in Kind.values:
             raise LineError(f"label {index + 1}: {label!r} is not one of {', '.join(Kind.values)}.")
+        length = utf16_length(raw_text) if self.doccano_offsets == "utf16" else len(raw_text)
+        if end > length:
+            raise LineError(
+                f"label {index + 1}: {start}–{end} is outside the text (length {length})."
+            )
         if self.doccano_offsets == "utf16":
             try:
                 start, end = utf16_to_codepoint(raw_text, start), utf16_to_codepoint(raw_text, end)
             except ValueError as exc:
                 raise LineError(f"label {index + 1}: {exc}.") from exc
-        if end > len(raw_text):
-            raise LineError(f"label {index + 1}: {start}–{end} is outside the text.")
         # Offsets into the normalised text: normalise what precedes and what is covered.
         new_start = len(_normalise(raw_text[:start]))
         quote = _normalise(raw_text[start:end])
