@@ -1,5 +1,6 @@
 # Two commands do all set-up: `make run` and `make test` (see README.md).
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -16,9 +17,9 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo ""
-	@echo "  annotator is at http://127.0.0.1:8000/  (Ctrl+C stops the app and its database)"
+	@echo "  annotator is at http://127.0.0.1:$(PORT)/  (Ctrl+C stops the app, its import worker and its database)"
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py devserver 127.0.0.1:$(PORT)
 
 # Browser tests drive a system Chromium (Playwright's own download needs the internet).
 # CHROMIUM=/path/to/chrome picks another; otherwise Debian's package is installed if we can.

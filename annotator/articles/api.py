@@ -4,7 +4,7 @@ Markdown, HTML, .zip), through the same import service as the upload page."""
 from datetime import datetime
 
 from django.conf import settings
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from annotator.articles.archives import ArchiveRejected, zip_members
@@ -82,7 +82,7 @@ STATUS_CODES = {ItemStatus.IMPORTED: 201, ItemStatus.DUPLICATE: 200, ItemStatus.
 
 
 @router.post(
-    "/projects/{slug}/articles/import/",
+    "/projects/{slug}/article-imports/",
     response={200: ImportOut, 201: ImportOut, 422: ImportOut},
     summary="Import one article given as JSON text and metadata",
     description="201: imported; 200: the same text is already in the project (`article` is "
@@ -95,7 +95,9 @@ def article_import_json(request, slug: str, payload: ArticleIn):
     published = parse_date(payload.published_at)
     if payload.published_at and published is None:
         reason = f"published_at “{payload.published_at}” is not a date we can read."
-        return 422, {"name": "json", "status": "rejected", "reason": reason, "article": None}
+        return Status(
+            422, {"name": "json", "status": "rejected", "reason": reason, "article": None}
+        )
     result = article_import(
         project=project,
         name="api.txt",
@@ -110,11 +112,11 @@ def article_import_json(request, slug: str, payload: ArticleIn):
             language=payload.language,
         ),
     )
-    return STATUS_CODES[result.status], _out(result)
+    return Status(STATUS_CODES[result.status], _out(result))
 
 
 @router.post(
-    "/projects/{slug}/articles/import/files/",
+    "/projects/{slug}/article-imports/files/",
     response=list[ImportOut],
     summary="Import files (text, Markdown, HTML or .zip); one result per file",
 )

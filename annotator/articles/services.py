@@ -329,6 +329,8 @@ def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None =
             ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
         if on_result:
             on_result(item)
+            for member in getattr(item, "rejected_members", []):
+                on_result(member)
     if not ImportItem.objects.filter(batch=batch, status=ItemStatus.PENDING).exists():
         ImportBatch.objects.filter(pk=batch.pk).exclude(status=BatchStatus.DONE).update(
             status=BatchStatus.DONE, finished_at=timezone.now()
@@ -383,18 +385,21 @@ def _archive_unpack(batch, item, data: bytes) -> None:
     )
     position = ImportItem.objects.filter(batch=batch).aggregate(last=Max("position"))["last"]
     count = 0
+    rejected_members = []
     for member in members:
         position += 1
         count += 1
         name = f"{item.name}/{member.name}"
         if member.data is None:
-            ImportItem.objects.create(
-                batch=batch,
-                position=position,
-                name=name[:1000],
-                status=ItemStatus.REJECTED,
-                reason=member.reason,
-                finished_at=timezone.now(),
+            rejected_members.append(
+                ImportItem.objects.create(
+                    batch=batch,
+                    position=position,
+                    name=name[:1000],
+                    status=ItemStatus.REJECTED,
+                    reason=member.reason,
+                    finished_at=timezone.now(),
+                )
             )
             continue
         _item_add(
@@ -412,6 +417,7 @@ def _archive_unpack(batch, item, data: bytes) -> None:
         raise ArchiveRejected("The archive holds no files.")
     item.status = ItemStatus.UNPACKED
     item.reason = f"{count:,} file{'s' if count != 1 else ''} unpacked"
+    item.rejected_members = rejected_members  # reported right after the archive
 
 
 def batch_counts(batch: ImportBatch) -> dict:

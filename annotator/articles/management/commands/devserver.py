@@ -1,0 +1,49 @@
+"""`manage.py devserver [ADDRPORT]`: the development server plus the background task
+worker (`db_worker`, which runs article imports), as `make run` starts them.
+
+Ctrl+C reaches both (same terminal process group); this command waits for the worker to
+finish its current file and exit, so the embedded database stops cleanly after them.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+WORKER_GRACE_SECONDS = 30
+
+
+class Command(BaseCommand):
+    help = "Run the development web server and the background task worker together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args, addrport, **options):
+        # The autoreloader runs this command again in a child process (RUN_MAIN=true):
+        # only the outer one starts the worker.
+        if os.environ.get("RUN_MAIN") == "true":
+            call_command("runserver", addrport)
+            return
+        worker = subprocess.Popen(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker", "--interval", "1"]
+        )
+        self.stdout.write(f"Import worker started (pid {worker.pid}).")
+        try:
+            call_command("runserver", addrport)
+        finally:
+            self._stop(worker)
+
+    def _stop(self, worker: subprocess.Popen) -> None:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=WORKER_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            worker.terminate()
+            worker.wait()
+        self.stdout.write("Import worker stopped.")
