@@ -18,6 +18,8 @@ KIND_FIELDS = {
     Kind.HEDGE: {"hedge_type": ""},
 }
 ALL_KIND_FIELDS = {field for fields in KIND_FIELDS.values() for field in fields}
+# Who suggested a span (annotator.suggestions); allowed on every kind.
+SUGGESTION_FIELDS = ("suggested_by", "suggestion_rule", "confidence")
 SPAN_FIELDS = ("start", "end", "quote")
 
 
@@ -46,7 +48,7 @@ def _check_span(article: Article, start: int, end: int, quote: str) -> None:
 def _check_kind_fields(kind: str, fields: dict) -> None:
     if kind not in KIND_FIELDS:
         raise SpanError(f"Unknown annotation kind {kind!r}.")
-    foreign = set(fields) - set(KIND_FIELDS[kind]) - {"note", "status"}
+    foreign = set(fields) - set(KIND_FIELDS[kind]) - {"note", "status", *SUGGESTION_FIELDS}
     if foreign:
         raise SpanError(f"A {kind} cannot have {', '.join(sorted(foreign))}.")
 
