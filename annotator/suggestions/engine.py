@@ -246,6 +246,11 @@ def _phrase_after(text: str, sentence: tuple[int, int], position: int, stop: set
     chosen = []
     for token in _tokens(text, position, sentence[1]):
         word = token[2]
+        if language == "ar" and word in "«»":  # a name in guillemets: وفقاً لـ«الساحل»
+            chosen.append(token)
+            if word == "»":
+                break
+            continue
         key = ar_normalise(word) if language == "ar" else word.casefold()
         if word in CLAUSE_PUNCT or word == "." or key in stop or len(chosen) >= MAX_SOURCE_WORDS:
             break

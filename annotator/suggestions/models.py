@@ -1,0 +1,183 @@
+"""What the suggesters propose and what people decided.
+
+- Span suggestions (hedges, attributions, claim candidates) are Annotation rows with
+  status "suggested", suggested_by (the suggester), suggestion_rule and confidence. They
+  live only while undecided: accepting turns the row into the person's draft, rejecting
+  deletes it (with its proposed links).
+- A date is not a span of its own kind but a value for a field of a claim (its claimed
+  time). A DateSuggestion keeps the date expression's span and quote (so the workspace can
+  draw it), the resolved claimed_at + precision, the resolution text ("Thursday →
+  2024-01-18") and the claim it is for: a person's claim in the same sentence or the
+  suggested claim candidate there. Accepting writes claimed_at/claimed_precision onto that
+  claim; the row then goes, like a decided span suggestion.
+- Every decision is a SuggestionDecision row: article, kind, span, quote, suggester, rule,
+  accepted / edited / rejected, who and when. Decisions are kept apart from annotations
+  (rather than keeping rejected suggestions as Annotation rows) because "rejected" on an
+  annotation already means a reviewer's verdict on a person's work, and every reader of
+  annotations (exports, counts, timelines) would otherwise have to tell the two apart.
+  A decided span is never suggested again (unique per article, kind and span), and the
+  log is what the per-rule statistics count.
+- RuleSetting switches one rule off (or back on) in one project, saying why.
+"""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+
+from annotator.annotations.models import Annotation, TimePrecision
+from annotator.articles.models import Article
+from annotator.projects.models import Project
+
+
+class SuggestionKind(models.TextChoices):
+    CLAIM = "claim", "Claim"
+    ATTRIBUTION = "attribution", "Attribution"
+    HEDGE = "hedge", "Hedge"
+    DATE = "date", "Date (claimed time)"
+
+
+class Decision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    EDITED = "edited", "Edited, then accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+def _span_constraints(prefix: str) -> list:
+    return [
+        models.CheckConstraint(
+            condition=models.Q(start__gte=0, start__lt=models.F("end")),
+            name=f"{prefix}_span_valid",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(end=models.F("start") + Length("quote")),
+            name=f"{prefix}_quote_length_matches",
+        ),
+    ]
+
+
+class SuggestionDecision(models.Model):
+    """One person's decision on one suggestion. Kept for good: statistics count these."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=20, choices=SuggestionKind.choices)
+    # The span as suggested (an edit before accepting does not change these).
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    suggester = models.CharField(max_length=100)
+    rule = models.CharField(max_length=200)
+    confidence = models.FloatField(null=True, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    # The annotation the accepted suggestion became (gone if it was deleted later).
+    annotation = models.ForeignKey(
+        Annotation, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["rule", "decided_at"], name="decision_rule_time")]
+        constraints = [
+            *_span_constraints("decision"),
+            models.UniqueConstraint(
+                fields=["article", "kind", "start", "end"], name="decision_once_per_span"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=SuggestionKind.values), name="decision_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decision__in=Decision.values), name="decision_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(rule=""), name="decision_rule_named"),
+        ]
+
+    def __str__(self):
+        return f"{self.decision} {self.kind} {self.start}-{self.end} ({self.rule})"
+
+
+class DateSuggestion(models.Model):
+    """A proposed claimed time for a claim, read from a date expression in its sentence."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="date_suggestions")
+    claim = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="date_suggestions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    claimed_at = models.DateTimeField()
+    claimed_precision = models.CharField(max_length=20, choices=TimePrecision.choices)
+    resolution = models.CharField(max_length=300)  # "Thursday → 2024-01-18"
+    suggested_by = models.CharField(max_length=100, default="dates")
+    suggestion_rule = models.CharField(max_length=200)
+    confidence = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            *_span_constraints("date_suggestion"),
+            models.UniqueConstraint(
+                fields=["article", "start", "end"], name="date_suggestion_once_per_span"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claimed_precision__in=TimePrecision.values),
+                name="date_suggestion_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confidence__gte=0, confidence__lte=1),
+                name="date_suggestion_confidence_0_to_1",
+            ),
+        ]
+        triggers = [
+            # The target must be a claim of the same article (a CHECK cannot see other rows).
+            pgtrigger.Trigger(
+                name="date_suggestion_claim_valid",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                declare=[("claim_article", "bigint"), ("claim_kind", "varchar")],
+                func=(
+                    "SELECT article_id, kind INTO claim_article, claim_kind"
+                    " FROM annotations_annotation WHERE id = NEW.claim_id;"
+                    " IF claim_article IS DISTINCT FROM NEW.article_id OR claim_kind <> 'claim'"
+                    " THEN RAISE EXCEPTION 'a date suggestion must be for a claim of its article'"
+                    " USING ERRCODE = 'integrity_constraint_violation'; END IF;"
+                    " RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.resolution
+
+
+class RuleSetting(models.Model):
+    """A rule switched off (or back on) in a project; no row means the rule is on."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="rule_settings")
+    rule = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=True)
+    reason = models.TextField(blank=True)
+    # Null when the app switched the rule off by itself (low precision).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+    # Decisions before this moment do not count towards switching the rule off again:
+    # a rule switched back on by a person gets a fresh start.
+    counting_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rule"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "rule"], name="rule_setting_unique"),
+            models.CheckConstraint(
+                condition=models.Q(enabled=True) | ~models.Q(reason=""),
+                name="rule_setting_off_says_why",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rule}: {'on' if self.enabled else 'off'}"
