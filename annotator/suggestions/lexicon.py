@@ -184,7 +184,10 @@ def ar_pattern(cue: str) -> str:
         # "وفقاً لـ": the last letter is a preposition glued to the next word.
         body = ar_letters(" ".join(words[:-1])) + r"[\s\u00a0]+" + ar_letters(words[-1])
         return rf"{prefix}(?P<cue>{body})"
-    return rf"{prefix}(?P<cue>{ar_letters(cue)})(?![{AR_LETTER}{AR_MARKS}\w])"
+    body = ar_letters(cue)
+    if cue.startswith("ال"):  # after the preposition ل the article loses its alef: للمصادر
+        body = rf"(?:[{ALEFS}]{MARKS}|(?<=ل{MARKS}))" + ar_letters(cue[1:])
+    return rf"{prefix}(?P<cue>{body})(?![{AR_LETTER}{AR_MARKS}\w])"
 
 
 def en_pattern(cue: str) -> str:
@@ -352,14 +355,28 @@ def find_cues(text: str, kind: str, language: str, disabled=frozenset(), folded=
     for cue in load_lexicon(kind, language):
         if cue.rule in disabled:
             continue
-        for start in folded.starts(cue.key):
-            for candidate in _clitic_starts(text, start, language):
-                match = cue.pattern.match(text, candidate)
-                if match and match.start("cue") == start:
-                    if cue._conditions_hold(text, start, match.end("cue")):
-                        found.append((start, match.end("cue"), cue))
+        for key_start in folded.starts(cue.key):
+            # A key without the article's alef ("لمصادر") may start one letter into the cue.
+            origins = (
+                [key_start - 1, key_start]
+                if cue.key != fold(cue.cue, language)[: len(cue.key)]
+                else [key_start]
+            )
+            for start in origins:
+                if _cue_at(text, start, cue, language, found):
                     break
     return found
+
+
+def _cue_at(text: str, start: int, cue: Cue, language: str, found: list) -> bool:
+    """Add the cue if it starts exactly at `start` (clitics before it allowed)."""
+    for candidate in _clitic_starts(text, start, language):
+        match = cue.pattern.match(text, candidate)
+        if match and match.start("cue") == start:
+            if cue._conditions_hold(text, start, match.end("cue")):
+                found.append((start, match.end("cue"), cue))
+            return True
+    return False
 
 
 def _clitic_starts(text: str, start: int, language: str) -> list[int]:
@@ -399,5 +416,7 @@ def load_lexicon(kind: str, language: str) -> tuple[Cue, ...]:
             flags = 0 if "case" in conditions else regex.IGNORECASE
             pattern = regex.compile(en_pattern(cue), flags)
         key = fold(cue.split()[0], language)
+        if is_arabic(language) and key.startswith("ال"):
+            key = key[1:]  # "لمصادر" is in both "المصادر" and "للمصادر"
         cues.append(Cue(kind, language, cue, cue_type, conditions, pattern, key))
     return tuple(sorted(cues, key=lambda c: -len(c.cue)))
