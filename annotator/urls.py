@@ -11,7 +11,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("annotator.accounts.urls")),
     path("", include("annotator.annotations.urls")),
+    path("", include("annotator.events.urls")),
     path("", include("annotator.articles.urls")),
     path("", include("annotator.exports.urls")),
     path("", include("annotator.projects.urls")),
+    path("", include("annotator.review.urls")),
 ]

@@ -95,9 +95,9 @@ class Annotation(models.Model):
         blank=True,
         help_text="Admiralty information scale: 1 confirmed … 6 cannot be judged.",
     )
-    # Attribution fields.
+    # Attribution fields. RESTRICT: a cited source cannot be deleted alone, only with its project.
     cited_source = models.ForeignKey(
-        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="citations"
+        Source, on_delete=models.RESTRICT, null=True, blank=True, related_name="citations"
     )
     # Hedge fields.
     hedge_type = models.CharField(max_length=20, choices=HedgeType.choices, blank=True)

@@ -6,10 +6,12 @@ user in the history (pghistory context), also outside a web request.
 
 import pghistory
 from django.db import transaction
+from django.db.models import Q
 
 from annotator.annotations.models import LINK_ENDS, Annotation, Kind, Link, LinkKind, Status
 from annotator.annotations.offsets import span_context, span_problem
 from annotator.articles.models import Article, ArticleStatus
+from annotator.events.models import ClaimRelation
 
 # Fields that only one kind of annotation may carry, and their empty values.
 KIND_FIELDS = {
@@ -111,6 +113,13 @@ def annotation_update(*, annotation: Annotation, version: int, user, **changes) 
                 setattr(current, field, empty)
             current.kind = kind
             _drop_links_not_fitting(current)
+        if (
+            "event" in changes
+            and _event_id(changes["event"]) != current.event_id
+            or (current.kind != Kind.CLAIM)
+        ):
+            # Same / contradicts relations hold only between claims of one event.
+            ClaimRelation.objects.filter(Q(claim_a=current) | Q(claim_b=current)).delete()
         for field, value in changes.items():
             setattr(current, field, value)
         current.version += 1
@@ -205,6 +214,10 @@ def link_create(
 def link_delete(*, link: Link, user) -> None:
     with transaction.atomic(), _history(user):
         Link.objects.filter(pk=link.pk).delete()
+
+
+def _event_id(event):
+    return getattr(event, "pk", event)
 
 
 def _jsonable(value):

@@ -14,7 +14,8 @@ from django.db import transaction
 from annotator.annotations.models import HedgeType, Kind, LinkKind, TimePrecision
 from annotator.annotations.services import annotation_create, link_create
 from annotator.articles.models import Article, DatePrecision
-from annotator.events.models import Event
+from annotator.events.models import Event, RelationKind
+from annotator.events.services import claim_relation_create
 from annotator.projects.models import Membership, Project, Role
 from annotator.sources.models import ReliabilityAssessment, Source, SourceKind
 
@@ -194,6 +195,14 @@ ANNOTATIONS = [
         {"cited_source": "local officials"},
     ),
     ("l5", "ledger", Kind.HEDGE, "believed to be", {"hedge_type": HedgeType.EPISTEMIC}),
+    ("l6", "ledger", Kind.CLAIM, "The base, believed to be 4 km west of the airport", {}),
+    (
+        "w6",
+        "wire",
+        Kind.ATTRIBUTION,
+        "according to the officials",
+        {"cited_source": "local officials"},
+    ),
     (
         "s1",
         "sahil",
@@ -222,8 +231,10 @@ ANNOTATIONS = [
         "rased",
         Kind.CLAIM,
         "انسحبت القوات الأجنبية من قاعدة تل صفرا فجر الثلاثاء 🚚",
-        {"claimed_at": "2025-03-11", "claimed_precision": TimePrecision.DAY},
+        {"claimed_at": "2025-03-11", "claimed_precision": TimePrecision.APPROXIMATE},
     ),
+    ("r3", "rased", Kind.CLAIM, "فإن القاعدة تبعد 5 كم عن المطار", {}),
+    ("r4", "rased", Kind.ATTRIBUTION, "وبحسب مصادر", {}),
 ]
 
 LINKS = [
@@ -235,8 +246,22 @@ LINKS = [
     ("s1", "s2", LinkKind.ATTRIBUTES),
     ("s3", "s4", LinkKind.QUALIFIES),
     ("r1", "r2", LinkKind.ATTRIBUTES),
+    ("w6", "w3", LinkKind.ATTRIBUTES),
+    ("w6", "w5", LinkKind.ATTRIBUTES),
+    ("l5", "l6", LinkKind.QUALIFIES),
+    ("r4", "r3", LinkKind.ATTRIBUTES),
 ]
-CLAIMS_IN_EVENT = {"w1", "l1", "s2", "r2"}
+CLAIMS_IN_EVENT = {"w1", "l1", "s2", "r2", "w3", "s4", "l6", "r3"}
+# Within the event: which claims make the same assertion, which contradict each other.
+RELATIONS = [
+    ("w1", "l1", RelationKind.SAME),  # withdrawn on Tuesday …
+    ("w1", "r2", RelationKind.SAME),
+    ("w1", "s2", RelationKind.CONTRADICTS),  # … or on Monday
+    ("w3", "s4", RelationKind.SAME),  # 3 km west of the airport …
+    ("w3", "l6", RelationKind.CONTRADICTS),  # … or 4 km …
+    ("w3", "r3", RelationKind.CONTRADICTS),  # … or 5 km
+    ("l6", "r3", RelationKind.CONTRADICTS),
+]
 
 
 def demo_load(*, stdout=None) -> bool:
@@ -353,4 +378,8 @@ def _demo_annotations(articles, sources, event, annotator):
             to_annotation=made[target_key],
             kind=link_kind,
             created_by=annotator,
+        )
+    for claim_key, other_key, relation_kind in RELATIONS:
+        claim_relation_create(
+            claim=made[claim_key], other=made[other_key], kind=relation_kind, user=annotator
         )

@@ -1,0 +1,252 @@
+import csv
+import json
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import escape
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from annotator.annotations.access import annotation_for_member
+from annotator.annotations.models import Kind
+from annotator.annotations.services import AnnotationConflict
+from annotator.events import services
+from annotator.events.models import ClaimRelation, Event, RelationKind
+from annotator.events.queries import event_data
+from annotator.projects.access import membership_or_404
+from annotator.projects.models import Role
+from annotator.sources.models import Grade
+
+CREDIBILITY = [
+    (1, "1 confirmed"),
+    (2, "2 probably true"),
+    (3, "3 possibly true"),
+    (4, "4 doubtful"),
+    (5, "5 improbable"),
+    (6, "6 cannot be judged"),
+]
+
+
+@require_http_methods(["GET", "POST"])
+def event_list(request, slug):
+    membership = membership_or_404(request.user, slug)
+    project = membership.project
+    error = None
+    if request.method == "POST":
+        try:
+            event = services.event_create(
+                project=project,
+                title=request.POST.get("title", ""),
+                place=request.POST.get("place", ""),
+                description=request.POST.get("description", ""),
+            )
+            return redirect("events:detail", slug, event.pk)
+        except services.EventError as exc:
+            error = str(exc)
+    events = Event.objects.filter(project=project).annotate(
+        claim_count=Count("claims", filter=Q(claims__kind=Kind.CLAIM)),
+        article_count=Count("claims__article", distinct=True),
+    )
+    return render(
+        request,
+        "events/event_list.html",
+        {
+            "project": project,
+            "membership": membership,
+            "events": events,
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+def _event_context(membership, event, error=None):
+    data = event_data(event)
+    return {
+        "project": membership.project,
+        "membership": membership,
+        "event": event,
+        "can_review": membership.has_role(Role.REVIEWER),
+        "credibility_choices": CREDIBILITY,
+        "relation_kinds": RelationKind,
+        "grades": Grade,
+        "error": error,
+        **data,
+    }
+
+
+@require_GET
+def event_detail(request, slug, event_id):
+    membership = membership_or_404(request.user, slug)
+    event = get_object_or_404(Event, pk=event_id, project=membership.project)
+    return render(request, "events/event_detail.html", _event_context(membership, event))
+
+
+def _analysis(request, membership, event, error=None):
+    """After a change: the groups, table and relations again (htmx), or the page."""
+    if request.htmx:
+        return render(
+            request,
+            "events/event_detail.html#analysis",
+            _event_context(membership, event, error),
+            status=422 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    return redirect("events:detail", membership.project.slug, event.pk)
+
+
+@require_POST
+def relation_create(request, slug, event_id):
+    membership = membership_or_404(request.user, slug)
+    event = get_object_or_404(Event, pk=event_id, project=membership.project)
+    claims = event.claims.filter(kind=Kind.CLAIM)
+    claim = get_object_or_404(claims, pk=request.POST.get("claim") or 0)
+    other = get_object_or_404(claims, pk=request.POST.get("other") or 0)
+    try:
+        services.claim_relation_create(
+            claim=claim, other=other, kind=request.POST.get("kind", ""), user=request.user
+        )
+    except services.EventError as exc:
+        return _analysis(request, membership, event, str(exc))
+    return _analysis(request, membership, event)
+
+
+@require_POST
+def relation_delete(request, slug, relation_id):
+    membership = membership_or_404(request.user, slug)
+    relation = get_object_or_404(
+        ClaimRelation.objects.select_related("claim_a__event"),
+        pk=relation_id,
+        claim_a__event__project=membership.project,
+    )
+    services.claim_relation_delete(relation=relation, user=request.user)
+    return _analysis(request, membership, relation.claim_a.event)
+
+
+@require_POST
+def credibility_set(request, slug, annotation_id):
+    membership, claim = annotation_for_member(request.user, slug, annotation_id)
+    if not membership.has_role(Role.REVIEWER):
+        return HttpResponse("Only reviewers and owners rate credibility.", status=403)
+    if claim.event_id is None or claim.kind != Kind.CLAIM:
+        return HttpResponse("Only claims of an event are rated here.", status=422)
+    value = request.POST.get("credibility", "")
+    try:
+        services.claim_credibility_set(
+            claim=claim,
+            credibility=int(value) if value else None,
+            version=int(request.POST.get("version", 0)),
+            user=request.user,
+        )
+        error = None
+    except (services.EventError, ValueError) as exc:
+        error = str(exc)
+    except AnnotationConflict:
+        error = "Someone changed this claim meanwhile; its current values are shown."
+    return _analysis(request, membership, claim.event, error)
+
+
+@require_GET
+def timeline_csv(request, slug, event_id):
+    membership = membership_or_404(request.user, slug)
+    event = get_object_or_404(Event, pk=event_id, project=membership.project)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-timeline.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the Arabic as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "claimed_at",
+            "precision",
+            "reported_at",
+            "outlet",
+            "outlet_grade",
+            "quote",
+            "hedges",
+            "attribution_chain",
+            "credibility",
+            "admiralty",
+            "status",
+            "group",
+            "article_url",
+            "claim_id",
+        ]
+    )
+    for row in event_data(event)["rows"]:
+        claim = row["claim"]
+        writer.writerow(
+            [
+                claim.claimed_at.isoformat() if claim.claimed_at else "",
+                claim.claimed_precision,
+                claim.article.published_at.isoformat() if claim.article.published_at else "",
+                claim.article.outlet.name if claim.article.outlet_id else "",
+                row["grade"] or "",
+                _csv_safe(claim.quote),
+                _csv_safe("; ".join(h.quote for h in row["hedges"])),
+                _csv_safe(" | ".join(str(chain) for chain in row["chains"])),
+                claim.credibility or "",
+                row["admiralty"],
+                claim.status,
+                row["group"],
+                request.build_absolute_uri(
+                    f"/p/{slug}/articles/{claim.article_id}/?selected={claim.pk}"
+                ),
+                claim.pk,
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet programs from running a cell that starts like a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def timeline_json(request, slug, event_id):
+    """The timeline in TimelineJS's JSON format; every text is HTML-escaped (TimelineJS
+    renders HTML), so a quote holding markup stays text."""
+    membership = membership_or_404(request.user, slug)
+    event = get_object_or_404(Event, pk=event_id, project=membership.project)
+    items = []
+    for row in event_data(event)["rows"]:
+        claim = row["claim"]
+        moment = claim.claimed_at or claim.article.published_at
+        if moment is None:
+            continue
+        outlet = claim.article.outlet.name if claim.article.outlet_id else "unknown outlet"
+        date = {"year": moment.year, "month": moment.month, "day": moment.day}
+        if claim.claimed_precision == "month":
+            del date["day"]
+        elif claim.claimed_precision == "minute":
+            date.update(hour=moment.hour, minute=moment.minute)
+        items.append(
+            {
+                "start_date": date,
+                "text": {
+                    "headline": escape(f"{outlet}: {claim.quote[:80]}"),
+                    "text": escape(
+                        f"{claim.quote} — {' | '.join(str(c) for c in row['chains'])}"
+                        + (
+                            f" (reported {claim.article.published_at:%Y-%m-%d %H:%M})"
+                            if claim.article.published_at
+                            else ""
+                        )
+                    ),
+                },
+                "group": escape(outlet),
+                "unique_id": f"claim-{claim.pk}",
+            }
+        )
+    payload = {
+        "title": {"text": {"headline": escape(event.title), "text": escape(event.description)}},
+        "events": items,
+    }
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False, indent=1),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-timelinejs.json"'
+    return response
