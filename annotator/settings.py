@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "annotator.events",
     "annotator.annotations",
     "annotator.exports",
+    "annotator.review",
     "annotator.suggestions",
 ]
 

@@ -1,0 +1,170 @@
+"""Review decisions, curation and assignments. Keyword-only functions, one transaction each.
+
+Decisions go through annotator.annotations.services.annotation_update, so each one is in
+the annotation's history (pghistory) with who made it, when, the status and the comment.
+Access is checked by the callers (annotator.review.access); the functions re-check the
+reviewer's role so that no other caller can approve by mistake.
+"""
+
+import pghistory
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from annotator.annotations.models import Annotation, Status
+from annotator.annotations.services import annotation_update
+from annotator.articles.models import Article, ArticleStatus
+from annotator.projects.models import Membership, Role
+from annotator.review.models import Assignment
+
+DECISIONS = (Status.APPROVED, Status.REJECTED)
+COMMENT_MAX = 2000
+
+
+class ReviewError(ValueError):
+    """The decision cannot be made; the message says why, for the user."""
+
+
+class AssignmentError(ValueError):
+    """The assignment cannot be made; the message says why, for the user."""
+
+
+def annotation_review(
+    *, annotation: Annotation, reviewer, decision: str, comment: str = "", version=None
+) -> Annotation:
+    """Approve or reject one annotation. `version` is the one the reviewer saw (None: the
+    current one); AnnotationConflict if someone changed it since. The article becomes
+    reviewed when none of its annotations is left undecided."""
+    _check_reviewer(reviewer, annotation.article_id)
+    with transaction.atomic():
+        decided = _decide(annotation, reviewer, decision, comment, version)
+        article_review_complete(article=decided.article)
+    return decided
+
+
+def span_curate(*, annotation: Annotation, reviewer, version=None) -> list[Annotation]:
+    """Accept one annotator's version of a span into the reviewed set: approve it, and
+    reject the other annotators' spans of the same kind that overlap it (each rejection's
+    comment names the accepted span). Returns the rejected spans."""
+    _check_reviewer(reviewer, annotation.article_id)
+    with transaction.atomic():
+        rejected = _curate(annotation, reviewer, version)
+        article_review_complete(article=annotation.article)
+    return rejected
+
+
+def spans_curate(*, annotations, reviewer) -> int:
+    """span_curate() for several spans of one article at once (accepting the agreed spans).
+    Returns how many were accepted."""
+    annotations = list(annotations)
+    if not annotations:
+        return 0
+    _check_reviewer(reviewer, annotations[0].article_id)
+    with transaction.atomic():
+        for annotation in annotations:
+            _curate(annotation, reviewer, None)
+        article_review_complete(article=annotations[0].article)
+    return len(annotations)
+
+
+def article_review_complete(*, article: Article) -> bool:
+    """Mark the article reviewed if none of its annotations is a draft any more (suggestions
+    are not review items). Returns whether it is reviewed now."""
+    if Annotation.objects.filter(article_id=article.pk, status=Status.DRAFT).exists():
+        return False
+    Article.objects.filter(pk=article.pk).exclude(status=ArticleStatus.REVIEWED).update(
+        status=ArticleStatus.REVIEWED, updated_at=timezone.now()
+    )
+    article.status = ArticleStatus.REVIEWED
+    return True
+
+
+def assignments_create(*, articles, users, assigned_by) -> int:
+    """Assign every article to every user (all members of the articles' project); pairs
+    that exist already are left alone. Returns how many assignments are new."""
+    articles, users = list(articles), list(users)
+    project_ids = {article.project_id for article in articles}
+    members = set(
+        Membership.objects.filter(project_id__in=project_ids, user__in=users).values_list(
+            "project_id", "user_id"
+        )
+    )
+    for article in articles:
+        for user in users:
+            if (article.project_id, user.pk) not in members:
+                raise AssignmentError(f"{user.get_username()} is not a member of this project.")
+    existing = set(
+        Assignment.objects.filter(article__in=articles, user__in=users).values_list(
+            "article_id", "user_id"
+        )
+    )
+    new = [
+        Assignment(article=article, user=user, assigned_by=assigned_by)
+        for article in articles
+        for user in users
+        if (article.pk, user.pk) not in existing
+    ]
+    with transaction.atomic(), pghistory.context(user=assigned_by.pk):
+        Assignment.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def assignment_delete(*, assignment: Assignment, user) -> None:
+    with transaction.atomic(), pghistory.context(user=user.pk):
+        Assignment.objects.filter(pk=assignment.pk).delete()
+
+
+def _check_reviewer(reviewer, article_id: int) -> None:
+    allowed = Membership.objects.filter(
+        project__articles=article_id, user=reviewer, role__in=[Role.REVIEWER, Role.OWNER]
+    ).exists()
+    if not allowed:
+        raise PermissionDenied("Only reviewers and owners make review decisions.")
+
+
+def _decide(annotation, reviewer, decision, comment, version) -> Annotation:
+    if decision not in DECISIONS:
+        raise ReviewError(f"Unknown decision {decision!r}: use approved or rejected.")
+    if annotation.status == Status.SUGGESTED:
+        raise ReviewError(
+            "Suggestions are accepted or rejected in the workspace; they are not review items."
+        )
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ReviewError(f"The comment is too long (at most {COMMENT_MAX} characters).")
+    return annotation_update(
+        annotation=annotation,
+        version=annotation.version if version is None else version,
+        user=reviewer,
+        status=decision,
+        reviewed_by=reviewer,
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+    )
+
+
+def _curate(annotation, reviewer, version) -> list[Annotation]:
+    chosen = _decide(annotation, reviewer, Status.APPROVED, "", version)
+    rivals = (
+        Annotation.objects.filter(
+            article_id=chosen.article_id,
+            kind=chosen.kind,
+            start__lt=chosen.end,
+            end__gt=chosen.start,
+        )
+        .exclude(pk=chosen.pk)
+        .exclude(status__in=[Status.SUGGESTED, Status.REJECTED])
+        .order_by("start", "pk")
+    )
+    if chosen.created_by_id is not None:
+        rivals = rivals.exclude(created_by_id=chosen.created_by_id)
+    quote = Truncator(chosen.quote).chars(60)
+    rejected = []
+    for rival in rivals:
+        if (rival.start, rival.end) == (chosen.start, chosen.end):
+            comment = f"Same span as #{chosen.pk}, which was accepted."
+        else:
+            comment = f"Another annotator's version was accepted: “{quote}” (#{chosen.pk})."
+        rejected.append(_decide(rival, reviewer, Status.REJECTED, comment, None))
+    return rejected

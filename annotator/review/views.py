@@ -1,0 +1,328 @@
+"""Review pages: the queue, one article's review (keyboard stepping, decisions, curation),
+agreement between annotators, assignments, and each member's own work.
+
+Reviewers and owners review; owners assign; every member sees their own assignments
+and rejected annotations. Decision POSTs answer htmx with the `update` partial (items,
+text, progress) and plain requests with a redirect, so the page works without JavaScript.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
+
+from annotator.annotations.highlight import text_html
+from annotator.annotations.models import Annotation, Kind, Status
+from annotator.annotations.services import AnnotationConflict
+from annotator.articles.models import Article, ArticleStatus
+from annotator.projects.access import membership_or_404
+from annotator.projects.models import Role
+from annotator.review import services
+from annotator.review.access import (
+    annotation_for_reviewer,
+    article_for_reviewer,
+    reviewer_or_404,
+)
+from annotator.review.forms import QUEUE_STATUSES, AssignForm, DecisionForm, QueueFilterForm
+from annotator.review.models import Assignment
+from annotator.review.queries import (
+    project_agreement,
+    queue_next,
+    review_data,
+    review_decisions,
+    review_queue,
+)
+
+PER_PAGE = 50
+
+
+# --- the queue ---------------------------------------------------------------------
+
+
+@require_GET
+def queue(request, slug):
+    membership = reviewer_or_404(request.user, slug)
+    project = membership.project
+    form = QueueFilterForm(request.GET or None, project=project)
+    filters = form.filters()
+    page = Paginator(review_queue(project, **filters), PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "project": project,
+        "membership": membership,
+        "form": form,
+        "filters": filters,
+        "statuses": QUEUE_STATUSES,
+        "page": page,
+        "query": _query_without_page(request),
+    }
+    template = "review/queue.html#queue" if request.htmx else "review/queue.html"
+    return render(request, template, context)
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- one article -------------------------------------------------------------------
+
+
+def _review_context(membership, article, selected_id=None):
+    data = review_data(article)
+    ids = {a.pk for a in data.annotations}
+    if selected_id not in ids:
+        undecided = [
+            a.pk
+            for row in data.rows
+            for cell in row.cells
+            for a in cell
+            if a.status == Status.DRAFT
+        ]
+        selected_id = undecided[0] if undecided else None
+    return {
+        "project": membership.project,
+        "membership": membership,
+        "article": article,
+        "data": data,
+        "selected_id": selected_id,
+        "text_html": text_html(article.text, data.annotations, selected_id),
+        "decisions": review_decisions(article),
+        "next_article": queue_next(article) if article.status == ArticleStatus.REVIEWED else None,
+        "kinds": Kind,
+    }
+
+
+@require_GET
+def review_article(request, slug, article_id):
+    membership, article = article_for_reviewer(request.user, slug, article_id)
+    selected = request.GET.get("selected", "")
+    context = _review_context(membership, article, int(selected) if selected.isdigit() else None)
+    return render(request, "review/article.html", context)
+
+
+def _done(request, membership, article, selected_id=None, *, status=200, flash=""):
+    if request.htmx:
+        context = _review_context(membership, article, selected_id)
+        context["flash_error"] = flash
+        return render(request, "review/article.html#update", context, status=status)
+    if flash:
+        messages.error(request, flash)
+    url = reverse("review:article", args=[membership.project.slug, article.pk])
+    return redirect(f"{url}?selected={selected_id}" if selected_id else url)
+
+
+def _error(request, membership, article, message, *, status=422):
+    """A message in the flash area; nothing else on the page changes."""
+    if request.htmx:
+        response = render(
+            request,
+            "review/article.html#flash",
+            {"flash_error": message, "oob": True},
+            status=status,
+        )
+        return reswap(response, "none")
+    messages.error(request, message)
+    return redirect("review:article", membership.project.slug, article.pk)
+
+
+@require_POST
+def decide(request, slug, annotation_id):
+    membership, annotation = annotation_for_reviewer(request.user, slug, annotation_id)
+    article = annotation.article
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _error(request, membership, article, form.error_message())
+    try:
+        services.annotation_review(
+            annotation=annotation,
+            reviewer=request.user,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+        )
+    except services.ReviewError as error:
+        return _error(request, membership, article, str(error))
+    except AnnotationConflict:
+        return _conflict(request, membership, article, annotation.pk)
+    return _done(request, membership, article, annotation.pk)
+
+
+def _conflict(request, membership, article, selected_id):
+    message = (
+        "Not saved: someone changed this annotation since you opened the page. "
+        "The list now shows the current version; decide again."
+    )
+    return _done(request, membership, article, selected_id, status=409, flash=message)
+
+
+@require_POST
+def curate(request, slug, annotation_id):
+    """Accept this annotator's version: approve it, reject the others' overlapping ones."""
+    membership, annotation = annotation_for_reviewer(request.user, slug, annotation_id)
+    version = request.POST.get("version", "")
+    try:
+        services.span_curate(
+            annotation=annotation,
+            reviewer=request.user,
+            version=int(version) if version.isdigit() else None,
+        )
+    except services.ReviewError as error:
+        return _error(request, membership, annotation.article, str(error))
+    except AnnotationConflict:
+        return _conflict(request, membership, annotation.article, annotation.pk)
+    return _done(request, membership, annotation.article, annotation.pk)
+
+
+@require_POST
+def accept_agreed(request, slug, article_id):
+    """Accept the ticked agreed spans (all pre-ticked): one version each, duplicates rejected."""
+    membership, article = article_for_reviewer(request.user, slug, article_id)
+    ids = [int(value) for value in request.POST.getlist("annotation") if value.isdigit()]
+    chosen = list(
+        Annotation.objects.filter(pk__in=ids, article=article)
+        .exclude(status=Status.SUGGESTED)
+        .select_related("article")
+        .order_by("start", "pk")
+    )
+    if not chosen:
+        return _error(request, membership, article, "Tick at least one agreed span to accept.")
+    try:
+        services.spans_curate(annotations=chosen, reviewer=request.user)
+    except AnnotationConflict:
+        return _conflict(request, membership, article, None)
+    return _done(request, membership, article)
+
+
+@require_POST
+def finish(request, slug, article_id):
+    """Mark an article with nothing left to decide as reviewed (e.g. one without spans)."""
+    membership, article = article_for_reviewer(request.user, slug, article_id)
+    if not services.article_review_complete(article=article):
+        return _error(request, membership, article, "Some annotations are still undecided.")
+    return _done(request, membership, article)
+
+
+# --- agreement ---------------------------------------------------------------------
+
+
+@require_GET
+def agreement_page(request, slug):
+    membership = reviewer_or_404(request.user, slug)
+    return render(
+        request,
+        "review/agreement.html",
+        {
+            "project": membership.project,
+            "membership": membership,
+            "agreement": project_agreement(membership.project),
+            "kinds": Kind,
+        },
+    )
+
+
+# --- assignments -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def assignments(request, slug):
+    """Owners assign articles to members; GET lists articles with their assignees."""
+    membership = membership_or_404(request.user, slug, Role.OWNER)
+    project = membership.project
+    form = AssignForm(request.POST or None, project=project)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = services.assignments_create(
+                    articles=form.cleaned_data["articles"],
+                    users=form.cleaned_data["users"],
+                    assigned_by=request.user,
+                )
+            except services.AssignmentError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{created} new assignment{'s' if created != 1 else ''}.")
+                return redirect(
+                    f"{reverse('review:assignments', args=[slug])}?{request.GET.urlencode()}"
+                )
+        status = 422
+    articles_status = request.GET.get("status", "")
+    rows = Article.objects.filter(project=project)
+    if articles_status in ArticleStatus.values:
+        rows = rows.filter(status=articles_status)
+    rows = (
+        rows.select_related("outlet")
+        .defer("text", "search_vector", "outlet__affiliation_note")
+        .prefetch_related("assignments__user")
+        .order_by("created_at", "pk")
+    )
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "project": project,
+        "membership": membership,
+        "form": form,
+        "page": page,
+        "members": form.fields["users"].queryset,
+        "article_status": articles_status,
+        "article_statuses": ArticleStatus.choices,
+        "ticked": {int(v) for v in request.POST.getlist("articles") if v.isdigit()},
+        "chosen_users": {int(v) for v in request.POST.getlist("users") if v.isdigit()},
+    }
+    return render(request, "review/assign.html", context, status=status)
+
+
+@require_POST
+def unassign(request, slug, assignment_id):
+    membership = membership_or_404(request.user, slug, Role.OWNER)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("user", "article"),
+        pk=assignment_id,
+        article__project=membership.project,
+    )
+    services.assignment_delete(assignment=assignment, user=request.user)
+    messages.success(
+        request, f"{assignment.user.get_username()} no longer assigned to “{assignment.article}”."
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("review:assignments", args=[slug])
+    return redirect(back)
+
+
+# --- a member's own work -----------------------------------------------------------
+
+
+@require_GET
+def my_work(request, slug):
+    """The articles assigned to me and my annotations that a reviewer rejected, with why."""
+    membership = membership_or_404(request.user, slug)
+    project = membership.project
+    assigned = (
+        Article.objects.filter(project=project, assignments__user=request.user)
+        .select_related("outlet")
+        .defer("text", "search_vector", "outlet__affiliation_note")
+        .order_by("created_at", "pk")
+    )
+    rejected = (
+        Annotation.objects.filter(
+            article__project=project, created_by=request.user, status=Status.REJECTED
+        )
+        .select_related("article", "reviewed_by")
+        .defer("article__text", "article__search_vector")
+        .order_by("-reviewed_at", "-pk")[:200]
+    )
+    return render(
+        request,
+        "review/mine.html",
+        {
+            "project": project,
+            "membership": membership,
+            "assigned": assigned,
+            "rejected": rejected,
+            "is_reviewer": membership.has_role(Role.REVIEWER),
+        },
+    )
