@@ -12,6 +12,7 @@ from annotator.annotations.api import router as annotations_router
 from annotator.articles.api import router as articles_router
 from annotator.exports.api import router as exports_router
 from annotator.projects.api import router as projects_router
+from annotator.review.api import router as review_router
 
 
 class TokenAuth(HttpBearer):
@@ -50,3 +51,4 @@ api.add_router("/projects/", projects_router)
 api.add_router("/", annotations_router)
 api.add_router("/", exports_router)
 api.add_router("/", articles_router)
+api.add_router("/", review_router)
