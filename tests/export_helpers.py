@@ -118,12 +118,21 @@ def parse_ann(ann: str) -> dict:
     return parsed
 
 
-def canonical(row: dict) -> dict:
-    """A JSONL row without its server-specific ids (references become positions/names)."""
+def canonical(rows: list[dict]) -> list[dict]:
+    """JSONL rows without server-specific ids: references become positions (article in
+    the file, span in its article, event in its line) or names (sources)."""
+    where = {
+        (row["id"], span["id"]): (i, j)
+        for i, row in enumerate(rows)
+        for j, span in enumerate(row["spans"])
+    }
+    return [_canonical_row(row, where) for row in rows]
+
+
+def _canonical_row(row: dict, where: dict) -> dict:
     row = copy.deepcopy(row)
     spans = {span["id"]: i for i, span in enumerate(row["spans"])}
     events = {event["id"]: i for i, event in enumerate(row["events"])}
-    del row["id"]
     if row["outlet"]:
         del row["outlet"]["id"]
     for span in row["spans"]:
@@ -135,9 +144,14 @@ def canonical(row: dict) -> dict:
     for link in row["links"]:
         del link["id"]
         link["from"], link["to"] = spans[link["from"]], spans[link["to"]]
+    for relation in row["relations"]:
+        del relation["id"]
+        relation["claim"] = spans[relation["claim"]]
+        relation["other"] = where[(relation.pop("other_article"), relation.pop("other_claim"))]
     for event in row["events"]:
         del event["id"]
         event["claims"] = [spans[c] for c in event["claims"]]
     for source in row["sources"]:
         del source["id"]
+    del row["id"]
     return row

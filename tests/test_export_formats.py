@@ -75,10 +75,16 @@ def test_default_export_has_only_approved_spans_and_reviewed_articles(reviewed):
     assert statuses == {"approved"}
     quotes = {span["quote"] for row in rows for span in row["spans"]}
     assert "housed about 300 personnel" not in quotes  # rejected
-    # A link to a span left out is left out too ("about" qualifies the rejected claim).
-    wire = next(row for row in rows if row["outlet"] and row["outlet"]["name"] == "Meridian Wire")
-    assert [link["kind"] for link in wire["links"]] == ["attributes"]
+    # A link or relation to a span left out is left out too ("about" qualifies the
+    # rejected claim).
+    for row in rows:
+        ids = {span["id"] for span in row["spans"]}
+        assert all(link["from"] in ids and link["to"] in ids for link in row["links"])
+        assert all(relation["claim"] in ids for relation in row["relations"])
     everything = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+    about = next(s["id"] for r in everything for s in r["spans"] if s["quote"] == "about")
+    assert any(link["from"] == about for r in everything for link in r["links"])
+    assert not any(link["from"] == about for r in rows for link in r["links"])
     assert {s["status"] for row in everything for s in row["spans"]} == {
         "approved",
         "draft",
@@ -147,12 +153,13 @@ def test_w3c_export_is_a_web_annotation_collection_with_both_selectors(reviewed)
     assert collection["type"] == "AnnotationCollection"
     items = collection["first"]["items"]
     assert collection["total"] == len(items)
-    texts = {
-        row["id"]: row["text"] for row in jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
-    }
+    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+    texts = {row["id"]: row["text"] for row in rows}
     spans = [a for a in items if a["motivation"] == "classifying"]
     links = [a for a in items if a["motivation"] == "linking"]
-    assert len(spans) == 18 and len(links) == 8
+    relations = {r["id"] for row in rows for r in row["relations"]}
+    assert len(spans) == sum(len(row["spans"]) for row in rows)
+    assert len(links) == sum(len(row["links"]) for row in rows) + len(relations)
     span_ids = {a["id"] for a in spans}
     exacts = []
     for annotation in spans:
@@ -169,7 +176,8 @@ def test_w3c_export_is_a_web_annotation_collection_with_both_selectors(reviewed)
     for link in links:
         assert link["target"] in span_ids  # a link is an annotation on an annotation
         assert link["body"][1] in span_ids
-        assert link["body"][0]["value"] in {"attributes", "qualifies", "via"}
+        kinds = {"attributes", "qualifies", "via", "same", "contradicts"}
+        assert link["body"][0]["value"] in kinds
 
 
 def test_csv_has_one_row_per_claim_with_attribution_chain_and_hedges(reviewed):
@@ -279,8 +287,9 @@ def test_bundle_has_the_chosen_formats_a_dataset_card_and_the_schema(reviewed):
     meta = json.loads(front.removeprefix("---\n"))
     assert meta["configs"][0]["data_files"][0]["path"] == "articles.jsonl"
     assert "Approved annotations only" in body
-    # Approved claims: wire 2 (one rejected), sahil 2, rased 1, markup 2.
-    assert "| claim | 7 | 7 |" in body
+    rows = jsonl_rows(export_bytes("demo", "jsonl"))
+    claims = sum(1 for row in rows for span in row["spans"] if span["kind"] == "claim")
+    assert f"| claim | {claims} | {claims} |" in body
     assert "Annotators: annotator" in body and "Reviewers: reviewer" in body
     assert "### What to mark" in body  # the project's guidelines, under the card's heading
     assert "code points" in body

@@ -10,7 +10,7 @@ from export_helpers import add_hostile_article, canonical, export_bytes, jsonl_r
 
 from annotator.annotations.models import Annotation, Link
 from annotator.articles.models import Article
-from annotator.events.models import Event
+from annotator.events.models import ClaimRelation, Event
 from annotator.projects.models import Membership, Project, Role
 from annotator.sources.models import ReliabilityAssessment, Source
 
@@ -43,7 +43,7 @@ def test_round_trip_gives_the_same_export(tmp_path, demo, demo_users, empty, inc
     out, err, failed = import_lines(tmp_path, first.decode().splitlines())
     assert failed is None, err
     second = export_bytes("moved", "jsonl", *include)
-    assert [canonical(r) for r in jsonl_rows(second)] == [canonical(r) for r in jsonl_rows(first)]
+    assert canonical(jsonl_rows(second)) == canonical(jsonl_rows(first))
     assert len(jsonl_rows(second)) == (5 if include else 4)
     # The other formats follow from the same data.
     for fmt in ("csv", "w3c"):
@@ -53,11 +53,17 @@ def test_round_trip_gives_the_same_export(tmp_path, demo, demo_users, empty, inc
 
 
 def test_round_trip_brings_sources_events_and_grades(tmp_path, demo, empty):
-    out, err, failed = import_lines(
-        tmp_path, export_bytes("demo", "jsonl", "--include-all").decode().splitlines()
-    )
+    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+    out, err, failed = import_lines(tmp_path, [json.dumps(row) for row in rows])
     assert failed is None
-    assert "4 articles, 16 annotations and 8 links imported (5 new sources, 1 new events)" in out
+    spans = sum(len(row["spans"]) for row in rows)
+    links = sum(len(row["links"]) for row in rows)
+    relations = len({r["id"] for row in rows for r in row["relations"]})
+    assert relations > 0
+    assert (
+        f"4 articles, {spans} annotations and {links} links imported ({relations} claim "
+        "relations, 5 new sources, 1 new events)"
+    ) in out
     meridian = Source.objects.get(project=empty, name="Meridian Wire")
     assert meridian.other_names == ["ميريديان", "وكالة ميريديان"]
     grades = ReliabilityAssessment.objects.filter(source=meridian).order_by("assessed_at")
@@ -66,7 +72,9 @@ def test_round_trip_brings_sources_events_and_grades(tmp_path, demo, empty):
         ("B", "reviewer"),
     ]
     (event,) = Event.objects.filter(project=empty)
-    assert event.claims.count() == 4 and str(event.start_date) == "2025-03-10"
+    assert event.claims.count() == Annotation.objects.filter(event__project=demo).count()
+    assert str(event.start_date) == "2025-03-10"
+    assert ClaimRelation.objects.filter(claim_a__article__project=empty).count() == relations
     emoji = Annotation.objects.get(article__project=empty, quote__endswith="🚚")
     assert emoji.article.text[emoji.start : emoji.end] == emoji.quote
     assert emoji.created_by.username == "annotator"
@@ -168,3 +176,12 @@ def test_import_needs_a_known_project_and_file(tmp_path, demo):
         call_command("import_dataset", "x.jsonl", "--project", "nope")
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_dataset", str(tmp_path / "missing.jsonl"), "--project", "demo")
+
+
+def test_relations_to_claims_not_imported_are_reported(tmp_path, demo, empty):
+    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+    first = next(row for row in rows if row["relations"])
+    out, err, failed = import_lines(tmp_path, [json.dumps(first)])
+    assert failed is None
+    assert "claim relations were not imported: their other claim is not in the file" in err
+    assert not ClaimRelation.objects.filter(claim_a__article__project=empty).exists()

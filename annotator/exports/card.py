@@ -107,7 +107,8 @@ def dataset_card(selection: Selection, counts: dict, files: list[str], exported_
         f"- `{SCHEMA_NAME}`: JSON Schema of one line of `articles.jsonl` "
         f"(schema_version {SCHEMA_VERSION}).",
         "",
-        f"{counts['articles']} articles, {counts['spans']} annotations, {counts['links']} links.",
+        f"{counts['articles']} articles, {counts['spans']} annotations, {counts['links']} links, "
+        f"{counts['relations']} claim relations.",
         "",
         _counts_table(counts["by_kind_status"]),
         "",
@@ -125,6 +126,10 @@ def dataset_card(selection: Selection, counts: dict, files: list[str], exported_
         "Links between annotations of one article:",
         "",
         *[f"- **{kind}**: {text}" for kind, text in LINK_DEFINITIONS.items()],
+        "",
+        "Claim relations (between claims of one event, also across articles; listed on the "
+        "line of both claims): **same**: the same assertion; **contradicts**: they cannot "
+        "both be true.",
         "",
         "Hedge types: " + "; ".join(f"`{v}` {label}" for v, label in HedgeType.choices) + ".",
         "",

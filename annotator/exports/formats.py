@@ -147,6 +147,19 @@ def w3c_annotations(record: dict, base: str) -> Iterator[dict]:
         if span["annotator"]:
             annotation["creator"] = {"type": "Person", "nickname": span["annotator"]}
         yield annotation
+    for relation in record["relations"]:
+        if relation["claim"] < relation["other_claim"]:  # once, though both lines list it
+            yield {
+                "@context": W3C_CONTEXT,
+                "id": f"{base}relations/{relation['id']}",
+                "type": "Annotation",
+                "motivation": "linking",
+                "body": [
+                    {"type": "TextualBody", "purpose": "tagging", "value": relation["kind"]},
+                    f"{base}annotations/{relation['claim']}",
+                ],
+                "target": f"{base}annotations/{relation['other_claim']}",
+            }
     for link in record["links"]:
         yield {
             "@context": W3C_CONTEXT,

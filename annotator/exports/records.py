@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from annotator.annotations.models import Annotation, Link, Status
 from annotator.articles.models import Article, ArticleStatus
-from annotator.events.models import Event
+from annotator.events.models import ClaimRelation, Event
 from annotator.projects.models import Project
 from annotator.sources.models import ReliabilityAssessment, Source
 
@@ -95,10 +95,14 @@ class Selection:
         links = Link.objects.filter(
             from_annotation__in=spans, to_annotation__status__in=self.statuses
         ).count()
+        relations = ClaimRelation.objects.filter(
+            claim_a__in=spans, claim_b__status__in=self.statuses
+        ).count()
         return {
             "articles": self.articles().count(),
             "spans": sum(by_kind_status.values()),
             "links": links,
+            "relations": relations,
             "by_kind_status": by_kind_status,
             "annotators": _people(spans, "created_by__username"),
             "reviewers": _people(spans.exclude(reviewed_by=None), "reviewed_by__username"),
@@ -145,6 +149,7 @@ def _records_for_chunk(selection: Selection, articles: list[tuple]) -> Iterator[
             links_by_article[article_id].append(
                 {"id": link_id, "kind": kind, "from": from_id, "to": to_id}
             )
+    relations_by_article = _relations(span_ids, selection.statuses)
     source_ids = {row[7] for row in articles if row[7]} | {
         span["cited_source_id"]
         for spans in spans_by_article.values()
@@ -161,9 +166,48 @@ def _records_for_chunk(selection: Selection, articles: list[tuple]) -> Iterator[
             article,
             spans_by_article.get(article["id"], []),
             links_by_article.get(article["id"], []),
+            relations_by_article.get(article["id"], []),
             events,
             sources,
         )
+
+
+def _relations(span_ids: set[int], statuses: list[str]) -> dict[int, list[dict]]:
+    """Claim relations (same assertion / contradicts) touching these spans, listed on the
+    line of each end's article, the other end named by article and span id. Both ends
+    must be exported (a relation to a left-out claim is left out)."""
+    by_article = defaultdict(list)
+    rows = ClaimRelation.objects.filter(
+        Q(claim_a_id__in=span_ids) | Q(claim_b_id__in=span_ids),
+        claim_a__status__in=statuses,
+        claim_b__status__in=statuses,
+    ).values_list(
+        "id",
+        "kind",
+        "note",
+        "claim_a_id",
+        "claim_a__article_id",
+        "claim_a__start",
+        "claim_b_id",
+        "claim_b__article_id",
+        "claim_b__start",
+    )
+    for rel_id, kind, note, a, a_article, a_start, b, b_article, b_start in rows:
+        ends = [(a, a_article, b, b_article, b_start), (b, b_article, a, a_article, a_start)]
+        for claim, article, other, other_article, other_start in ends:
+            if claim in span_ids:
+                by_article[article].append(
+                    {
+                        "id": rel_id,
+                        "kind": kind,
+                        "note": note,
+                        "claim": claim,
+                        "other_article": other_article,
+                        "other_claim": other,
+                        "_order": (other_article, other_start, other),
+                    }
+                )
+    return by_article
 
 
 def _links(article_ids: list[int]) -> list[tuple]:
@@ -229,7 +273,7 @@ def source_ref(source: dict | None) -> dict | None:
     return {"id": source["id"], "name": source["name"], "grade": source["grade"]}
 
 
-def _record(article, spans, links, events, sources) -> dict:
+def _record(article, spans, links, relations, events, sources) -> dict:
     used_sources = {article["outlet_id"]} | {s["cited_source_id"] for s in spans}
     claims_by_event = defaultdict(list)
     for span in spans:
@@ -254,11 +298,20 @@ def _record(article, spans, links, events, sources) -> dict:
         "offset_unit": "codepoint",
         "spans": [_span(span, sources) for span in spans],
         "links": links,
+        "relations": _ordered_relations(relations, spans),
         "events": article_events,
         "sources": sorted(
             (sources[i] for i in used_sources if i in sources), key=lambda s: s["name"]
         ),
     }
+
+
+def _ordered_relations(relations: list[dict], spans: list[dict]) -> list[dict]:
+    """In text order of this article's claim, then of the other claim: the order does not
+    depend on ids, so an export of an imported copy lists them the same way."""
+    position = {span["id"]: i for i, span in enumerate(spans)}
+    relations = sorted(relations, key=lambda r: (position[r["claim"]], r["_order"], r["kind"]))
+    return [{k: v for k, v in r.items() if k != "_order"} for r in relations]
 
 
 def _span(span: dict, sources: dict) -> dict:

@@ -29,6 +29,7 @@ from annotator.annotations.services import (
 )
 from annotator.articles.models import Article, ArticleStatus
 from annotator.events.models import Event
+from annotator.events.services import EventError, claim_relation_create
 from annotator.exports.card import schema
 from annotator.sources.models import ReliabilityAssessment, Source
 
@@ -45,6 +46,7 @@ class ImportReport:
     articles: int = 0
     spans: int = 0
     links: int = 0
+    relations: int = 0
     sources: int = 0
     events: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -58,7 +60,8 @@ class ImportReport:
     def summary(self) -> str:
         return (
             f"{self.articles} articles, {self.spans} annotations and {self.links} links imported "
-            f"({self.sources} new sources, {self.events} new events); "
+            f"({self.relations} claim relations, {self.sources} new sources, "
+            f"{self.events} new events); "
             f"{len(self.skipped)} lines skipped, {len(self.errors)} lines with errors."
         )
 
@@ -85,6 +88,11 @@ def dataset_import(
             importer.error(number, str(exc))
         except IntegrityError as exc:
             importer.error(number, f"the database refused it: {str(exc).splitlines()[0]}")
+    if importer.pending:
+        importer.report.warnings.append(
+            f"{len(importer.pending)} claim relations were not imported: their other claim "
+            "is not in the file or its line failed."
+        )
     return importer.report
 
 
@@ -102,6 +110,9 @@ class _Importer:
         self.project, self.user, self.doccano_offsets = project, user, doccano_offsets
         self.report = ImportReport()
         self.events: dict[int, Event] = {}  # exported event id -> event here
+        # (exported article id, exported span id) -> claim here, for claim relations
+        self.claims: dict[tuple[int, int], object] = {}
+        self.pending: set[int] = set()  # exported ids of relations waiting for their other end
         self.users: dict[str, object] = {}
         self.validator = Draft202012Validator(schema())
 
@@ -125,10 +136,13 @@ class _Importer:
                 (number, f"the same text is already in the project (article {existing.pk}).")
             )
             return
-        new_events = {}
+        new_events, new_claims, done = {}, {}, set()
         with transaction.atomic():
-            stats = self.store(article, new_events)
-        self.events.update(new_events)  # only once the article is committed
+            stats = self.store(article, new_events, new_claims, done)
+        # Only once the article is committed:
+        self.events.update(new_events)
+        self.claims.update(new_claims)
+        self.pending = (self.pending | {r["id"] for r in article["relations"]}) - done
         for key, value in stats.items():
             setattr(self.report, key, getattr(self.report, key) + value)
 
@@ -164,6 +178,12 @@ class _Importer:
         for link in data["links"]:
             if link["from"] not in span_ids or link["to"] not in span_ids:
                 raise LineError(f"link {link['id']} joins a span that is not in `spans`.")
+        for relation in data["relations"]:
+            inside = relation["other_article"] == data["id"]
+            if relation["claim"] not in span_ids or (
+                inside and relation["other_claim"] not in span_ids
+            ):
+                raise LineError(f"relation {relation['id']} names a claim that is not in `spans`.")
         return {**data, "sources": sources, "events": events}
 
     def parse_doccano(self, data: dict) -> dict:
@@ -199,8 +219,10 @@ class _Importer:
             "outlet": None,
             "text": text,
             "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "id": None,
             "spans": spans,
             "links": links,
+            "relations": [],
             "events": {},
             "sources": {},
         }
@@ -253,8 +275,8 @@ class _Importer:
 
     # Storing ---------------------------------------------------------------------------
 
-    def store(self, data: dict, new_events: dict) -> dict:
-        stats = {"articles": 1, "spans": 0, "links": 0, "sources": 0, "events": 0}
+    def store(self, data: dict, new_events: dict, new_claims: dict, done: set) -> dict:
+        stats = {"articles": 1, "spans": 0, "links": 0, "relations": 0, "sources": 0, "events": 0}
         sources = {}
 
         def source(ref):
@@ -291,6 +313,25 @@ class _Importer:
                 created_by=self.user,
             )
             stats["links"] += 1
+        for relation in data["relations"]:
+            claim = new_claims[(data["id"], relation["claim"])] = made[relation["claim"]]
+            key = (relation["other_article"], relation["other_claim"])
+            other = made.get(key[1]) if key[0] == data["id"] else self.claims.get(key)
+            if other is None:
+                continue  # created when the other claim's line comes
+            if relation["id"] not in done:
+                try:
+                    claim_relation_create(
+                        claim=claim,
+                        other=other,
+                        kind=relation["kind"],
+                        user=self.user,
+                        note=relation["note"],
+                    )
+                except EventError as exc:
+                    raise LineError(f"relation {relation['id']}: {exc}") from exc
+                done.add(relation["id"])
+                stats["relations"] += 1
         stats["spans"] = len(made)
         return stats
 

@@ -62,7 +62,7 @@ def _chunks(selection, key, bundle_formats, on_progress, consistent) -> Iterator
         elif key == "brat":
             yield from formats.zip_stream(formats.brat_entries(progress.count(selection)))
         else:
-            total = counts["spans"] + counts["links"]
+            total = counts["spans"] + counts["links"] + counts["relations"]
             yield from formats.encoded(
                 formats.text_pieces(key, progress.count(selection), selection, total)
             )
@@ -74,7 +74,7 @@ def _bundle_entries(selection, counts, bundle_formats, progress):
     card = dataset_card(selection, counts, files, timezone.now())
     yield "README.md", [card]
     yield SCHEMA_NAME, [schema_text()]
-    total = counts["spans"] + counts["links"]
+    total = counts["spans"] + counts["links"] + counts["relations"]
     for key in bundle_formats:
         if key == "brat":
             yield from formats.brat_entries(progress.count(selection), folder="brat/")
