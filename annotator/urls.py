@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("annotator.accounts.urls")),
     path("", include("annotator.annotations.urls")),
     path("", include("annotator.events.urls")),
+    path("", include("annotator.sources.urls")),
     path("", include("annotator.articles.urls")),
     path("", include("annotator.exports.urls")),
     path("", include("annotator.projects.urls")),

@@ -105,18 +105,21 @@ def independent_origins(claims, origins_of: dict) -> set:
         by_outlet[("source", claim.article.outlet_id)].append(claim)
     resolved = set()
 
-    def resolve(origin, claim, seen):
+    def resolve(origin, claim, path):
+        if origin in path:  # outlets citing each other in a circle: one origin for all
+            resolved.add(min(path[path.index(origin) :]))
+            return
         others = [c for c in by_outlet.get(origin, []) if c.article_id != claim.article_id]
-        if not others or origin in seen:
+        if not others or origin == own_origin(claim):  # the outlet's own reporting
             resolved.add(origin)
             return
         for other in others:
             for nxt in origins_of[other.pk]:
-                resolve(nxt, other, seen | {origin})
+                resolve(nxt, other, (*path, origin))
 
     for claim in claims:
         for origin in origins_of[claim.pk]:
-            resolve(origin, claim, frozenset())
+            resolve(origin, claim, ())
     return resolved
 
 

@@ -57,6 +57,7 @@ class SourceQuerySet(models.QuerySet):
         return self.annotate(
             current_grade=models.Subquery(newest.values("grade")[:1]),
             current_grade_at=models.Subquery(newest.values("assessed_at")[:1]),
+            current_grade_by=models.Subquery(newest.values("assessed_by__username")[:1]),
         )
 
 
@@ -121,3 +122,25 @@ class ReliabilityAssessment(models.Model):
 
     def __str__(self):
         return f"{self.source}: {self.grade}"
+
+
+class SourceMerge(models.Model):
+    """A record that one source was merged into another (the merged row is gone)."""
+
+    into = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="merges")
+    merged_name = models.CharField(max_length=200)
+    merged_other_names = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    merged_domain = models.CharField(max_length=253, blank=True)
+    articles_moved = models.PositiveIntegerField(default=0)
+    citations_moved = models.PositiveIntegerField(default=0)
+    assessments_moved = models.PositiveIntegerField(default=0)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self):
+        return f"{self.merged_name} → {self.into}"

@@ -1,0 +1,235 @@
+"""The event page, its timeline, independence figures on the demo, credibility and exports."""
+
+import csv
+import hashlib
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from annotator.annotations.models import Annotation
+from annotator.annotations.services import annotation_create, annotation_update
+from annotator.articles.models import Article
+from annotator.events.models import ClaimRelation, Event
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def event(demo):
+    return Event.objects.get(project=demo)
+
+
+def claim(quote_start):
+    return Annotation.objects.get(kind="claim", quote__startswith=quote_start)
+
+
+def page(client, event):
+    return client.get(reverse("events:detail", args=["demo", event.pk]))
+
+
+def test_independence_figures_match_a_hand_count(login, demo_users, event, client):
+    """By hand, from the demo articles:
+    - "withdrew on Tuesday": Meridian Wire ← local officials; The Northern Ledger ← Meridian
+      Wire ← local officials; Rased Network ← Meridian Wire, which is followed to Meridian
+      Wire's own claim ← local officials. Three articles, one independent origin.
+    - "3 km west": Meridian Wire ← local officials; Al-Sahil Daily cites nobody. Two origins.
+    """
+    response = page(login(demo_users["reviewer"]), event)
+    assert response.status_code == 200
+    groups = {g.claims[0].pk: g for g in response.context["groups"]}
+    tuesday = next(
+        g for g in response.context["groups"] if claim("Foreign troops withdrew") in g.claims
+    )
+    assert (tuesday.articles, tuesday.independent) == (3, 1)
+    assert tuesday.origin_names == ["local officials"]
+    assert tuesday.first.article.outlet.name == "Rased Network"  # 07:15 on 12 March
+    distance = next(
+        g for g in response.context["groups"] if claim("The base lies 3 km") in g.claims
+    )
+    assert (distance.articles, distance.independent) == (2, 2)
+    monday = next(
+        g for g in response.context["groups"] if claim("القوات الأجنبية أخلت") in g.claims
+    )
+    assert tuesday.number in monday.contradicts
+    assert len(groups) == 5
+
+
+def test_svg_is_valid_and_has_a_mark_per_claim(login, demo_users, event):
+    response = page(login(demo_users["annotator"]), event)
+    html = response.content.decode()
+    svg_text = html[
+        html.index('<svg class="timeline"') : html.index(
+            "</svg>", html.index('<svg class="timeline"')
+        )
+        + len("</svg>")
+    ]
+    svg = ET.fromstring(svg_text)  # noqa: S314 (our own page): well-formed XML
+    marks = svg.findall(f"{SVG}a")
+    claims = Annotation.objects.filter(event=event, kind="claim")
+    assert {int(m.get("data-claim")) for m in marks} == set(claims.values_list("pk", flat=True))
+    for mark in marks:
+        assert mark.find(f"{SVG}title").text  # the quote on hover
+    assert "Rased Network" in svg_text and "Al-Sahil Daily" in svg_text
+
+
+def test_chains_and_admiralty_code_in_the_table(login, demo_users, event):
+    client = login(demo_users["reviewer"])
+    rows = {r["claim"].pk: r for r in page(client, event).context["rows"]}
+    ledger = rows[claim("Foreign forces have reportedly").pk]
+    assert [str(c) for c in ledger["chains"]] == [
+        "The Northern Ledger ← Meridian Wire ← local officials"
+    ]
+    assert 'class="hedge-in-quote">reportedly</mark>' in ledger["quote_html"]
+    distance = claim("The base lies 3 km")
+    response = client.post(
+        reverse("events:credibility", args=["demo", distance.pk]),
+        {"credibility": "1", "version": distance.version},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    distance.refresh_from_db()
+    assert distance.credibility == 1
+    assert "B1" in response.content.decode()  # Meridian Wire is graded B
+
+
+def test_credibility_1_needs_two_independent_origins(login, demo_users, event):
+    tuesday = claim("Foreign troops withdrew")
+    response = login(demo_users["reviewer"]).post(
+        reverse("events:credibility", args=["demo", tuesday.pk]),
+        {"credibility": "1", "version": tuesday.version},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "1 independent origin" in response.content.decode()
+    tuesday.refresh_from_db()
+    assert tuesday.credibility is None
+
+
+def test_only_reviewers_rate_credibility(login, demo_users, event, outsider):
+    tuesday = claim("Foreign troops withdrew")
+    data = {"credibility": "3", "version": tuesday.version}
+    url = reverse("events:credibility", args=["demo", tuesday.pk])
+    assert login(demo_users["annotator"]).post(url, data, **HTMX).status_code == 403
+    assert login(outsider).post(url, data, **HTMX).status_code == 404
+    assert login(outsider).get(reverse("events:detail", args=["demo", event.pk])).status_code == 404
+
+
+def test_link_and_unlink_claims(login, demo_users, event):
+    client = login(demo_users["annotator"])
+    ledger, rased = claim("The base, believed"), claim("فإن القاعدة")
+    ClaimRelation.objects.filter(claim_a__in=[ledger, rased], claim_b__in=[ledger, rased]).delete()
+    url = reverse("events:relation_create", args=["demo", event.pk])
+    response = client.post(url, {"claim": rased.pk, "other": ledger.pk, "kind": "same"}, **HTMX)
+    assert response.status_code == 200
+    relation = ClaimRelation.objects.get(
+        claim_a=min(ledger, rased, key=lambda c: c.pk),
+        claim_b=max(ledger, rased, key=lambda c: c.pk),
+    )
+    assert relation.kind == "same"
+    bad = client.post(url, {"claim": rased.pk, "other": rased.pk, "kind": "same"}, **HTMX)
+    assert bad.status_code == 422
+    client.post(reverse("events:relation_delete", args=["demo", relation.pk]), **HTMX)
+    assert not ClaimRelation.objects.filter(pk=relation.pk).exists()
+
+
+def test_relations_only_between_claims_of_one_event(demo, event):
+    other_event = Event.objects.create(project=demo, title="Another")
+    a, b = claim("Foreign troops withdrew"), claim("The base lies 3 km")
+    Annotation.objects.filter(pk=b.pk).update(event=other_event)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimRelation.objects.create(
+            claim_a=min(a, b, key=lambda c: c.pk),
+            claim_b=max(a, b, key=lambda c: c.pk),
+            kind="same",
+        )
+
+
+def test_moving_a_claim_to_another_event_drops_its_relations(login, demo_users, demo, event):
+
+    other_event = Event.objects.create(project=demo, title="Another")
+    tuesday = claim("Foreign troops withdrew")
+    annotation_update(
+        annotation=tuesday, version=tuesday.version, user=demo_users["annotator"], event=other_event
+    )
+    assert not ClaimRelation.objects.filter(claim_a=tuesday).exists()
+    assert not ClaimRelation.objects.filter(claim_b=tuesday).exists()
+
+
+def test_exports_keep_markup_as_text(login, demo_users, demo, event):
+    text = 'Officials said <script>alert("x")</script> the base "=1+1" emptied.'
+    article = Article.objects.create(
+        project=demo,
+        title="Hostile",
+        text=text,
+        published_at="2025-03-14T10:00:00Z",
+        published_precision="minute",
+        text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+    annotation_create(
+        article=article,
+        kind="claim",
+        start=0,
+        end=len(text),
+        quote=text,
+        created_by=demo_users["annotator"],
+        event=event,
+    )
+    client = login(demo_users["annotator"])
+    timeline = client.get(reverse("events:timeline_json", args=["demo", event.pk]))
+    payload = json.loads(timeline.content)
+    texts = [e["text"]["text"] for e in payload["events"]]
+    assert not any("<script>" in t for t in texts)
+    assert any("&lt;script&gt;" in t for t in texts)
+    for item in payload["events"]:
+        assert {"start_date", "text", "group"} <= set(item) and "headline" in item["text"]
+    table = client.get(reverse("events:timeline_csv", args=["demo", event.pk]))
+    rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert any(r["quote"] == text for r in rows), [r["quote"] for r in rows]
+    assert len(rows) == Annotation.objects.filter(event=event, kind="claim").count()
+    html = page(client, event).content.decode()
+    assert "<script>alert" not in html
+
+
+def test_event_page_queries_are_bounded(
+    login, demo_users, demo, event, django_assert_max_num_queries
+):
+    user = demo_users["annotator"]
+    for index in range(40):
+        text = f"Report {index}: the base was emptied on day {index}, sources said."
+        article = Article.objects.create(
+            project=demo,
+            title=f"R{index}",
+            text=text,
+            text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        )
+        for quote in ("the base was emptied", f"on day {index}"):
+            start = text.index(quote)
+            annotation_create(
+                article=article,
+                kind="claim",
+                start=start,
+                end=start + len(quote),
+                quote=quote,
+                created_by=user,
+                event=event,
+            )
+    client = login(user)
+    with django_assert_max_num_queries(14):
+        response = page(client, event)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="tl-mark"') >= 88
+
+
+def test_event_list_and_create(login, demo_users, demo):
+    client = login(demo_users["annotator"])
+    listing = client.get(reverse("events:list", args=["demo"]))
+    assert "Withdrawal from Tal Safra base" in listing.content.decode()
+    response = client.post(reverse("events:list", args=["demo"]), {"title": "Convoy sighting"})
+    assert response.status_code == 302
+    assert Event.objects.filter(project=demo, title="Convoy sighting").exists()
+    assert client.post(reverse("events:list", args=["demo"]), {"title": " "}).status_code == 422
