@@ -168,9 +168,7 @@ def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, sou
     except Rejected as exc:
         return ImportResult(name, ItemStatus.REJECTED, reason=str(exc))
     sha = text_sha256(parsed.text)
-    existing = Article.objects.filter(project=project, text_sha256=sha).only("pk", "title").first()
-    if existing:
-        return _duplicate(name, existing)
+    # No look-up first: the unique constraint finds duplicates (one query less per file).
     fields = _apply(parsed, overrides, matcher)
     try:
         with transaction.atomic():
@@ -190,10 +188,13 @@ def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, sou
             source_file.size = len(data)
             source_file.sha256 = hashlib.sha256(data).hexdigest()
             source_file.detected = parsed.detected
-            source_file.save()
+            if source_file.pk:  # a batch's pending bytes: don't write them again
+                source_file.save(update_fields=["article", "name", "archive_name", "detected"])
+            else:
+                source_file.save()
     except IntegrityError:
-        # Someone imported the same text a moment ago (the unique constraint caught it).
-        existing = Article.objects.filter(project=project, text_sha256=sha).first()
+        # The same text is already in the project (article_unique_text_per_project).
+        existing = Article.objects.filter(project=project, text_sha256=sha).only("title").first()
         if existing:
             return _duplicate(name, existing)
         raise

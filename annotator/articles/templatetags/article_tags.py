@@ -28,8 +28,7 @@ def published(article):
     zone = tzinfo_for(article.published_tz)
     if zone is None:
         return format_html(
-            '<time datetime="{}" title="The source gave no time zone">{} <span class="muted">'
-            "(local)</span></time>",
+            '<time datetime="{}" title="Time as given; the source gave no time zone">{}</time>',
             value.strftime("%Y-%m-%dT%H:%M"),
             f"{value:%-d %b %Y, %H:%M}",
         )
