@@ -54,7 +54,8 @@ class PublishedField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault(
-            "help_text", "e.g. 2024-01-17, 2024-01-17 19:32 +05:30, 15 كانون الثاني 2024"
+            "help_text",
+            "e.g. 2024-01-17 or 2024-01-17 19:32 +05:30; English and Arabic month names too.",
         )
         super().__init__(**kwargs)
 
@@ -119,7 +120,7 @@ class PasteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 12, "dir": "auto"}), strip=False)
     title = forms.CharField(max_length=500, required=False, help_text="Detected when empty.")
     outlet = forms.CharField(max_length=200, required=False)
-    url = forms.URLField(max_length=2000, required=False, assume_scheme="https")
+    url = forms.URLField(label="URL", max_length=2000, required=False, assume_scheme="https")
     published = PublishedField(label="Published")
     language = forms.ChoiceField(choices=DETECT, required=False)
 
