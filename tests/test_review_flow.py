@@ -220,11 +220,15 @@ def test_approve_and_reject_over_http_and_the_article_becomes_reviewed(login, de
     assert wire.title not in client.get(url("queue")).content.decode()
 
 
-def test_without_htmx_a_decision_redirects_back_to_the_item(login, demo_users, wire):
+def test_without_htmx_a_decision_redirects_back_to_the_next_item(login, demo_users, wire):
     claim = first_claim(wire)
     response = login(demo_users["owner"]).post(url("decide", claim.pk), {"decision": "approved"})
     assert response.status_code == 302
-    assert response.url == url("article", wire.pk) + f"?selected={claim.pk}"
+    # Back to the page, with the next undecided annotation as the current one.
+    next_id = int(response.url.split("?selected=")[1])
+    assert response.url.startswith(url("article", wire.pk))
+    assert next_id != claim.pk
+    assert Annotation.objects.get(pk=next_id).status == Status.DRAFT
 
 
 def test_every_decision_is_in_the_history(login, demo_users, wire):
@@ -339,7 +343,9 @@ def test_curation_accepts_one_version_and_rejects_the_overlapping_others(login, 
     assert status[spans["hedge"].pk] == Status.DRAFT  # overlapping, but another kind
     assert status[spans["bridge"].pk] == Status.DRAFT  # same kind, not overlapping
     rejected = Annotation.objects.get(pk=spans["traffic"].pk)
-    assert f"#{theirs.pk}" in rejected.review_comment and "accepted" in rejected.review_comment
+    assert rejected.review_comment == (
+        "The version by annotator2 was accepted instead: “Traffic was reportedly diverted”."
+    )
 
 
 def test_accepting_the_agreed_spans_keeps_one_of_each(login, demo_users, shared):
@@ -350,7 +356,7 @@ def test_accepting_the_agreed_spans_keeps_one_of_each(login, demo_users, shared)
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == (Status.APPROVED, Status.REJECTED)
-    assert "Same span" in theirs.review_comment
+    assert theirs.review_comment == "The same span by annotator was accepted instead."
     assert 'name="annotation"' not in response.content.decode()  # nothing agreed left open
 
 

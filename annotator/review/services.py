@@ -160,11 +160,12 @@ def _curate(annotation, reviewer, version) -> list[Annotation]:
     if chosen.created_by_id is not None:
         rivals = rivals.exclude(created_by_id=chosen.created_by_id)
     quote = Truncator(chosen.quote).chars(60)
+    author = chosen.created_by.get_username() if chosen.created_by else "another annotator"
     rejected = []
     for rival in rivals:
         if (rival.start, rival.end) == (chosen.start, chosen.end):
-            comment = f"Same span as #{chosen.pk}, which was accepted."
+            comment = f"The same span by {author} was accepted instead."
         else:
-            comment = f"Another annotator's version was accepted: “{quote}” (#{chosen.pk})."
+            comment = f"The version by {author} was accepted instead: “{quote}”."
         rejected.append(_decide(rival, reviewer, Status.REJECTED, comment, None))
     return rejected

@@ -71,18 +71,18 @@ def _query_without_page(request) -> str:
 # --- one article -------------------------------------------------------------------
 
 
-def _review_context(membership, article, selected_id=None):
+def _review_context(membership, article, selected_id=None, *, advance=False):
+    """`selected_id` is the current item; with advance=True the current item becomes the
+    next undecided one after it (a decision was just made), wrapping around."""
     data = review_data(article)
-    ids = {a.pk for a in data.annotations}
-    if selected_id not in ids:
-        undecided = [
-            a.pk
-            for row in data.rows
-            for cell in row.cells
-            for a in cell
-            if a.status == Status.DRAFT
-        ]
-        selected_id = undecided[0] if undecided else None
+    order = [a for row in data.rows for cell in row.cells for a in cell]  # the page's order
+    ids = [a.pk for a in order]
+    if selected_id in ids and advance:
+        index = ids.index(selected_id)
+        after = order[index + 1 :] + order[:index]
+        selected_id = next((a.pk for a in after if a.status == Status.DRAFT), selected_id)
+    elif selected_id not in ids:
+        selected_id = next((a.pk for a in order if a.status == Status.DRAFT), None)
     return {
         "project": membership.project,
         "membership": membership,
@@ -104,13 +104,15 @@ def review_article(request, slug, article_id):
     return render(request, "review/article.html", context)
 
 
-def _done(request, membership, article, selected_id=None, *, status=200, flash=""):
+def _done(request, membership, article, selected_id=None, *, status=200, flash="", advance=False):
+    article.refresh_from_db(fields=["status"])  # a decision may have made it reviewed
+    context = _review_context(membership, article, selected_id, advance=advance)
     if request.htmx:
-        context = _review_context(membership, article, selected_id)
         context["flash_error"] = flash
         return render(request, "review/article.html#update", context, status=status)
     if flash:
         messages.error(request, flash)
+    selected_id = context["selected_id"]
     url = reverse("review:article", args=[membership.project.slug, article.pk])
     return redirect(f"{url}?selected={selected_id}" if selected_id else url)
 
@@ -148,7 +150,7 @@ def decide(request, slug, annotation_id):
         return _error(request, membership, article, str(error))
     except AnnotationConflict:
         return _conflict(request, membership, article, annotation.pk)
-    return _done(request, membership, article, annotation.pk)
+    return _done(request, membership, article, annotation.pk, advance=True)
 
 
 def _conflict(request, membership, article, selected_id):
@@ -174,7 +176,7 @@ def curate(request, slug, annotation_id):
         return _error(request, membership, annotation.article, str(error))
     except AnnotationConflict:
         return _conflict(request, membership, annotation.article, annotation.pk)
-    return _done(request, membership, annotation.article, annotation.pk)
+    return _done(request, membership, annotation.article, annotation.pk, advance=True)
 
 
 @require_POST

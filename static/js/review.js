@@ -7,7 +7,6 @@
 
 const items = () => [...document.querySelectorAll("#review-items [data-review-item]")];
 const current = () => document.querySelector("#review-items [data-review-item].is-current");
-let advanceFrom = null; // after a decision, move on from this item
 
 function select(item, { scroll = true } = {}) {
   for (const other of document.querySelectorAll("#review-items .is-current")) {
@@ -106,23 +105,9 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
 });
 
-// After a decision, go on to the next undecided annotation (or stay where we were).
-document.body.addEventListener("htmx:beforeRequest", (event) => {
-  advanceFrom = event.detail.elt.closest?.("[data-review-item]")?.dataset.id || null;
-});
-
+// After a decision the server marks the next undecided item as current: follow it.
 document.body.addEventListener("htmx:afterSettle", (event) => {
-  if (event.target.id !== "review-items" || event.detail.requestConfig?.verb !== "post") return;
-  const all = items();
-  const ok = event.detail.xhr?.status === 200;
-  const from = all.findIndex((item) => item.dataset.id === advanceFrom);
-  let target = null;
-  if (ok && from !== -1) {
-    const after = [...all.slice(from + 1), ...all.slice(0, from)];
-    target = after.find((item) => item.classList.contains("st-draft"));
-  }
-  select(target || all[from] || current() || all[0], { scroll: Boolean(target) });
-  advanceFrom = null;
+  if (event.target.id === "review-items") select(current() || items()[0]);
 });
 
 select(current() || items()[0], { scroll: true });
