@@ -55,6 +55,8 @@ SENTENCE = (
 def build_article():
     """A 20,000-character article with 1,000 annotations, created through the service."""
     call_command("migrate", verbosity=0)
+    # Production settings serve hashed static files: they need collecting first.
+    call_command("collectstatic", "--noinput", verbosity=0)
     user, _ = get_user_model().objects.get_or_create(username="bench")
     project, _ = Project.objects.get_or_create(slug="bench", defaults={"name": "Benchmark"})
     Membership.objects.get_or_create(project=project, user=user, defaults={"role": Role.OWNER})

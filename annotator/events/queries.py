@@ -1,94 +1,172 @@
 """Everything the event page shows, loaded in a fixed number of queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from annotator.annotations.highlight import segments
-from annotator.annotations.models import Annotation, Kind, Link, LinkKind
+from annotator.annotations.models import Annotation, Kind, Link, LinkKind, Status
 from annotator.events.layout import group_colour, timeline_layout
 from annotator.events.models import ClaimRelation, RelationKind
 from annotator.events.timeline import build_groups, claim_chains, claim_origins
 from annotator.sources.models import Grade, Source
 
-# The article's text is not needed here (and is large): leave it in the database.
-ARTICLE_FIELDS = [
-    "article__id",
-    "article__title",
-    "article__published_at",
-    "article__published_precision",
-    "article__outlet__id",
-    "article__outlet__name",
-    "article__language",
-]
+
+@dataclass
+class Named:
+    pk: int
+    name: str
 
 
-def event_claims(event):
-    return list(
-        Annotation.objects.filter(event=event, kind=Kind.CLAIM)
-        .select_related("article__outlet")
-        .only(
-            "id",
-            "article_id",
-            "kind",
-            "start",
-            "end",
-            "quote",
-            "status",
-            "claimed_at",
-            "claimed_precision",
-            "credibility",
-            "event_id",
-            "note",
-            "version",
-            *ARTICLE_FIELDS,
-        )
+@dataclass
+class ArticleRef:
+    pk: int
+    title: str
+    published_at: datetime | None
+    outlet_id: int | None
+    outlet: Named | None
+
+
+@dataclass
+class ClaimRef:
+    """What the event page needs of a claim: plain data, no model instance (2,000 of them
+    load in a tenth of the time)."""
+
+    pk: int
+    article_id: int
+    article: ArticleRef
+    start: int
+    end: int
+    quote: str
+    status: str
+    claimed_at: datetime | None
+    claimed_precision: str
+    credibility: int | None
+    version: int
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+
+@dataclass
+class SpanRef:
+    """An attribution or hedge linked to a claim."""
+
+    pk: int
+    quote: str
+    start: int
+    end: int
+    cited_source_id: int | None
+    cited_source: Named | None
+
+
+def event_claims(event) -> list[ClaimRef]:
+    rows = Annotation.objects.filter(event=event, kind=Kind.CLAIM).values_list(
+        "id",
+        "article_id",
+        "start",
+        "end",
+        "quote",
+        "status",
+        "claimed_at",
+        "claimed_precision",
+        "credibility",
+        "version",
+        "article__title",
+        "article__published_at",
+        "article__outlet_id",
+        "article__outlet__name",
     )
+    claims = []
+    for (
+        pk,
+        article_id,
+        start,
+        end,
+        quote,
+        status,
+        claimed_at,
+        precision,
+        credibility,
+        version,
+        title,
+        published_at,
+        outlet_id,
+        outlet_name,
+    ) in rows:
+        outlet = Named(outlet_id, outlet_name) if outlet_id else None
+        article = ArticleRef(article_id, title, published_at, outlet_id, outlet)
+        claims.append(
+            ClaimRef(
+                pk,
+                article_id,
+                article,
+                start,
+                end,
+                quote,
+                status,
+                claimed_at,
+                precision,
+                credibility,
+                version,
+            )
+        )
+    return claims
+
+
+def _linked_spans(links) -> list[tuple[str, int, SpanRef]]:
+    """(link kind, target id, span) for each link, from a values_list query."""
+    return [
+        (
+            kind,
+            to_id,
+            SpanRef(
+                pk,
+                quote,
+                start,
+                end,
+                source_id,
+                Named(source_id, source_name) if source_id else None,
+            ),
+        )
+        for kind, to_id, pk, quote, start, end, source_id, source_name in links.values_list(
+            "kind",
+            "to_annotation_id",
+            "from_annotation_id",
+            "from_annotation__quote",
+            "from_annotation__start",
+            "from_annotation__end",
+            "from_annotation__cited_source_id",
+            "from_annotation__cited_source__name",
+        )
+    ]
 
 
 def event_data(event) -> dict:
     claims = event_claims(event)
-    claim_ids = [c.pk for c in claims]
-    article_ids = {c.article_id for c in claims}
-    attributions_of, hedges_of = defaultdict(list), defaultdict(list)
-    for link in (
-        Link.objects.filter(
-            to_annotation_id__in=claim_ids, kind__in=[LinkKind.ATTRIBUTES, LinkKind.QUALIFIES]
-        )
-        .select_related("from_annotation__cited_source")
-        .only(
-            "from_annotation__id",
-            "from_annotation__quote",
-            "from_annotation__start",
-            "from_annotation__end",
-            "from_annotation__kind",
-            "from_annotation__hedge_type",
-            "from_annotation__cited_source__id",
-            "from_annotation__cited_source__name",
-            "to_annotation_id",
-            "kind",
-        )
-    ):
-        target = attributions_of if link.kind == LinkKind.ATTRIBUTES else hedges_of
-        target[link.to_annotation_id].append(link.from_annotation)
-    via_into = defaultdict(list)
-    for link in (
-        Link.objects.filter(kind=LinkKind.VIA, to_annotation__article_id__in=article_ids)
-        .select_related("from_annotation__cited_source")
-        .only(
-            "from_annotation__id",
-            "from_annotation__quote",
-            "from_annotation__kind",
-            "from_annotation__cited_source__id",
-            "from_annotation__cited_source__name",
-            "to_annotation_id",
-            "kind",
-        )
-    ):
-        via_into[link.to_annotation_id].append(link.from_annotation)
-    relations = list(ClaimRelation.objects.filter(claim_a_id__in=claim_ids).order_by("pk"))
+    # Joins and subqueries rather than IN lists of thousands of ids.
+    attributions_of, hedges_of, via_into = defaultdict(list), defaultdict(list), defaultdict(list)
+    direct = Link.objects.filter(
+        to_annotation__event=event,
+        to_annotation__kind=Kind.CLAIM,
+        kind__in=[LinkKind.ATTRIBUTES, LinkKind.QUALIFIES],
+    )
+    for kind, to_id, span in _linked_spans(direct):
+        (attributions_of if kind == LinkKind.ATTRIBUTES else hedges_of)[to_id].append(span)
+    event_articles = Annotation.objects.filter(event=event).values("article_id")
+    nested = Link.objects.filter(kind=LinkKind.VIA, to_annotation__article_id__in=event_articles)
+    for _, to_id, span in _linked_spans(nested):
+        via_into[to_id].append(span)
+    relations = list(
+        ClaimRelation.objects.filter(claim_a__event=event)
+        .order_by("pk")
+        .only("id", "claim_a_id", "claim_b_id", "kind")
+    )
     by_id = {c.pk: c for c in claims}
     for relation in relations:  # show them without one query per relation
         relation.a, relation.b = by_id.get(relation.claim_a_id), by_id.get(relation.claim_b_id)
@@ -144,6 +222,12 @@ def event_data(event) -> dict:
         "claims": claims,
         "rows": rows,
         "groups": sorted(groups.values(), key=lambda g: g.number),
+        # Cards for assertions made more than once or contradicted; lone claims are counted.
+        "linked_groups": sorted(
+            (g for g in groups.values() if len(g.claims) > 1 or g.contradicts),
+            key=lambda g: (-len(g.claims), g.number),
+        ),
+        "lone_claims": sum(1 for g in groups.values() if len(g.claims) == 1 and not g.contradicts),
         "groups_by_number": groups,
         "group_of": group_of,
         "relations": relations,
@@ -182,6 +266,8 @@ def claim_time_key(claim):
 
 def quote_with_hedges(claim, hedges) -> str:
     """The claim's quote as HTML with the hedges that fall inside it marked."""
+    if not hedges:
+        return escape(claim.quote)
     shifted = [
         SimpleNamespace(pk=h.pk, start=h.start - claim.start, end=h.end - claim.start)
         for h in hedges

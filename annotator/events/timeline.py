@@ -32,6 +32,8 @@ def attribution_paths(claim_id, attributions_of, via_into) -> list[list]:
     attributions_of: claim id -> attributions that attribute it.
     via_into: attribution id -> attributions linked to it with "via" (one hop further out).
     """
+    if not attributions_of.get(claim_id):
+        return []
     paths = []
 
     def walk(attribution, path, seen):
@@ -100,6 +102,8 @@ def group_claims(claim_ids, same_pairs) -> dict:
 def independent_origins(claims, origins_of: dict) -> set:
     """Resolved origins of a group: an origin that is the outlet of another claim in the
     group is replaced by that claim's origins (followed transitively, cycles cut)."""
+    if len(claims) == 1:  # nothing to follow within a group of one
+        return set(origins_of[claims[0].pk])
     by_outlet = defaultdict(list)
     for claim in claims:
         by_outlet[("source", claim.article.outlet_id)].append(claim)

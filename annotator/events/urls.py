@@ -20,7 +20,7 @@ urlpatterns = [
         name="timeline_json",
     ),
     path(
-        "p/<slug:slug>/relations/<int:relation_id>/delete/",
+        "p/<slug:slug>/events/<int:event_id>/relations/delete/",
         views.relation_delete,
         name="relation_delete",
     ),

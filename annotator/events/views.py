@@ -2,6 +2,7 @@ import csv
 import json
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,12 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotator.annotations.access import annotation_for_member
 from annotator.annotations.models import Kind
 from annotator.annotations.services import AnnotationConflict
-from annotator.events import services
+from annotator.events import fragments, services
 from annotator.events.models import ClaimRelation, Event, RelationKind
 from annotator.events.queries import event_data
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
-from annotator.sources.models import Grade
 
 CREDIBILITY = [
     (1, "1 confirmed"),
@@ -61,17 +61,26 @@ def event_list(request, slug):
     )
 
 
-def _event_context(membership, event, error=None):
+GROUPS_SHOWN = 60  # group cards and contradiction pairs shown before "show all"
+
+
+def _event_context(membership, event, error=None, show_all=False):
     data = event_data(event)
+    limit = None if show_all else GROUPS_SHOWN
+    can_review = membership.has_role(Role.REVIEWER)
+    slug = membership.project.slug
     return {
         "project": membership.project,
         "membership": membership,
         "event": event,
-        "can_review": membership.has_role(Role.REVIEWER),
-        "credibility_choices": CREDIBILITY,
-        "relation_kinds": RelationKind,
-        "grades": Grade,
+        "can_review": can_review,
         "error": error,
+        "rows_html": fragments.table_rows(data["rows"], slug, can_review),
+        "marks_html": fragments.timeline_marks(data["layout"], slug),
+        "relations_html": fragments.relation_items(data["relations"]),
+        "shown_groups": data["linked_groups"][:limit],
+        "hidden_groups": max(0, len(data["linked_groups"]) - GROUPS_SHOWN) if limit else 0,
+        "shown_contradictions": data["contradictions"][:limit],
         **data,
     }
 
@@ -80,7 +89,8 @@ def _event_context(membership, event, error=None):
 def event_detail(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
-    return render(request, "events/event_detail.html", _event_context(membership, event))
+    context = _event_context(membership, event, show_all=request.GET.get("groups") == "all")
+    return render(request, "events/event_detail.html", context)
 
 
 def _analysis(request, membership, event, error=None):
@@ -99,39 +109,55 @@ def _analysis(request, membership, event, error=None):
 
 @require_POST
 def relation_create(request, slug, event_id):
+    """Link the ticked claims: all as the same assertion, or two as contradicting."""
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
-    claims = event.claims.filter(kind=Kind.CLAIM)
-    claim = get_object_or_404(claims, pk=request.POST.get("claim") or 0)
-    other = get_object_or_404(claims, pk=request.POST.get("other") or 0)
+    ids = [i for i in request.POST.getlist("claims") if i.isdigit()]
+    claims = list(event.claims.filter(kind=Kind.CLAIM, pk__in=ids).order_by("pk"))
+    kind = request.POST.get("kind", "")
+    if len(claims) < 2:
+        return _analysis(request, membership, event, "Tick at least two claims to link them.")
+    if kind == RelationKind.CONTRADICTS and len(claims) != 2:
+        return _analysis(request, membership, event, "Tick exactly two claims that contradict.")
     try:
-        services.claim_relation_create(
-            claim=claim, other=other, kind=request.POST.get("kind", ""), user=request.user
-        )
+        for other in claims[1:]:
+            services.claim_relation_create(
+                claim=claims[0], other=other, kind=kind, user=request.user
+            )
     except services.EventError as exc:
         return _analysis(request, membership, event, str(exc))
     return _analysis(request, membership, event)
 
 
 @require_POST
-def relation_delete(request, slug, relation_id):
+def relation_delete(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
+    event = get_object_or_404(Event, pk=event_id, project=membership.project)
     relation = get_object_or_404(
-        ClaimRelation.objects.select_related("claim_a__event"),
-        pk=relation_id,
-        claim_a__event__project=membership.project,
+        ClaimRelation, pk=request.POST.get("relation") or 0, claim_a__event=event
     )
     services.claim_relation_delete(relation=relation, user=request.user)
-    return _analysis(request, membership, relation.claim_a.event)
+    return _analysis(request, membership, event)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def credibility_set(request, slug, annotation_id):
+    """GET: the small form to rate one claim; POST: set its credibility (reviewers)."""
     membership, claim = annotation_for_member(request.user, slug, annotation_id)
     if not membership.has_role(Role.REVIEWER):
-        return HttpResponse("Only reviewers and owners rate credibility.", status=403)
+        raise PermissionDenied("Only reviewers and owners rate credibility.")
     if claim.event_id is None or claim.kind != Kind.CLAIM:
         return HttpResponse("Only claims of an event are rated here.", status=422)
+    if request.method == "GET":
+        return render(
+            request,
+            "events/event_detail.html#credibility_form",
+            {
+                "project": membership.project,
+                "claim": claim,
+                "choices": CREDIBILITY,
+            },
+        )
     value = request.POST.get("credibility", "")
     try:
         services.claim_credibility_set(
