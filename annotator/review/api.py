@@ -17,7 +17,7 @@ from annotator.sources.models import Source
 router = Router(tags=["review"])
 
 
-class Error(Schema):
+class DecisionError(Schema):
     detail: str
 
 
@@ -59,7 +59,7 @@ class ReviewedAnnotation(Schema):
     article_status: str = Field(alias="article.status")
 
 
-class Conflict(Schema):
+class ReviewConflict(Schema):
     detail: str
     current: ReviewedAnnotation
 
@@ -102,7 +102,7 @@ def queue(
 
 @router.post(
     "/projects/{slug}/annotations/{annotation_id}/review/",
-    response={200: ReviewedAnnotation, 409: Conflict, 422: Error},
+    response={200: ReviewedAnnotation, 409: ReviewConflict, 422: DecisionError},
     summary="Approve or reject an annotation (with an optional comment)",
 )
 def decide(request, slug: str, annotation_id: int, payload: DecisionIn):
