@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from annotator.articles.forms import ArticleMetadataForm, PasteForm, UploadForm
 from annotator.articles.listing import article_listing
@@ -102,10 +102,11 @@ def upload(request, slug):
     return _upload_page(request, membership, form, PasteForm())
 
 
-@require_POST
 def paste(request, slug):
     """One article from pasted text, through the same import service as files."""
-    membership = membership_or_404(request.user, slug)
+    membership = membership_or_404(request.user, slug)  # outsiders: 404 whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     project = membership.project
     form = PasteForm(request.POST)
     if not form.is_valid():
@@ -162,10 +163,11 @@ def batch_detail(request, slug, batch_id):
     return render(request, f"{template}#progress" if request.htmx else template, context)
 
 
-@require_POST
 def batch_resume(request, slug, batch_id):
     """Queue a batch again whose worker stopped (it carries on with the files left)."""
-    membership = membership_or_404(request.user, slug)
+    membership = membership_or_404(request.user, slug)  # outsiders: 404 whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     batch = _batch_or_404(membership, batch_id)
     if batch.status != BatchStatus.DONE:
         ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.QUEUED)
