@@ -3,16 +3,22 @@
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from annotator.annotations.models import Annotation, AnnotationEvent, Link
+from annotator.annotations.models import Annotation, AnnotationEvent, Link, Status
+from annotator.suggestions.models import DateSuggestion
 
 
-def workspace_data(article) -> dict:
-    """All annotations of an article in text order, and their links indexed both ways."""
+def workspace_data(article, only_user=None) -> dict:
+    """All annotations of an article in text order (or only `only_user`'s and the open
+    suggestions), their links indexed both ways, and the suggested claim times."""
+    annotations = Annotation.objects.filter(article=article)
+    if only_user is not None:
+        annotations = annotations.filter(Q(created_by=only_user) | Q(status=Status.SUGGESTED))
     annotations = list(
-        Annotation.objects.filter(article=article)
-        .select_related("created_by", "cited_source", "event")
-        .order_by("start", "-end", "pk")
+        annotations.select_related("created_by", "cited_source", "event").order_by(
+            "start", "-end", "pk"
+        )
     )
     by_id = {a.pk: a for a in annotations}
     links_out, links_in = defaultdict(list), defaultdict(list)
@@ -26,8 +32,19 @@ def workspace_data(article) -> dict:
     by_kind = defaultdict(list)
     for annotation in annotations:
         by_kind[annotation.kind].append(annotation)
+    dates_of = defaultdict(list)
+    for date in DateSuggestion.objects.filter(article=article).order_by("start"):
+        dates_of[date.claim_id].append(date)
+    pending = defaultdict(int)
+    for annotation in annotations:
+        if annotation.status == Status.SUGGESTED:
+            pending[annotation.kind] += 1
+    if dates_of:
+        pending["date"] = sum(len(dates) for dates in dates_of.values())
     return {
         "annotations": annotations,
+        "pending_suggestions": dict(pending),
+        "date_suggestions": dict(dates_of),
         "by_id": by_id,
         "by_kind": dict(by_kind),
         "links_out": dict(links_out),

@@ -42,4 +42,22 @@ urlpatterns = [
         name="source_search",
     ),
     path("p/<slug:slug>/links/<int:link_id>/delete/", views.link_delete, name="link_delete"),
+    path(
+        "p/<slug:slug>/annotations/<int:annotation_id>/decide/",
+        views.suggestion_decide,
+        name="decide",
+    ),
+    path(
+        "p/<slug:slug>/suggested-times/<int:date_id>/decide/", views.date_decide, name="date_decide"
+    ),
+    path(
+        "p/<slug:slug>/articles/<int:article_id>/suggestions/accept-all/",
+        views.suggestions_accept_all,
+        name="accept_all",
+    ),
+    path(
+        "p/<slug:slug>/articles/<int:article_id>/suggestions/run/",
+        views.suggest_again,
+        name="suggest_again",
+    ),
 ]

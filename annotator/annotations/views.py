@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
 from annotator.annotations import services
@@ -21,10 +21,15 @@ from annotator.annotations.offsets import adjust_span
 from annotator.annotations.queries import annotation_history, workspace_data
 from annotator.articles.models import ArticleStatus
 from annotator.events.models import Event
+from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
+from annotator.review.models import Assignment
 from annotator.sources.models import Source
+from annotator.suggestions import services as suggestions
+from annotator.suggestions.models import DateSuggestion
 
 UNDO_KEY = "undo-article-{}"
+WHO_KEY = "who-article-{}"
 SPAN_MOVES = [
     ("widen-start", "+ word at start"),
     ("narrow-start", "− word at start"),
@@ -40,8 +45,23 @@ def _render_update(request, membership, article, selected_id=None, *, status=200
     return render(request, "annotations/workspace.html#update", context, status=status)
 
 
+def _only_mine(request, membership, article) -> bool:
+    """Annotators of an article assigned to several people work independently: they see
+    their own annotations (and open suggestions) unless they ask for everyone's."""
+    if membership.has_role(Role.REVIEWER):
+        return False
+    key = WHO_KEY.format(article.pk)
+    if request.method == "GET" and request.GET.get("who") in ("mine", "all"):
+        request.session[key] = request.GET["who"]
+    choice = request.session.get(key)
+    if choice:
+        return choice == "mine"
+    return Assignment.objects.filter(article=article).count() > 1
+
+
 def _context(request, membership, article, selected_id=None):
-    data = workspace_data(article)
+    only_mine = _only_mine(request, membership, article)
+    data = workspace_data(article, only_user=request.user if only_mine else None)
     selected = data["by_id"].get(selected_id)
     context = {
         "project": membership.project,
@@ -52,6 +72,7 @@ def _context(request, membership, article, selected_id=None):
         "link_kinds": LinkKind,
         "undo_available": UNDO_KEY.format(article.pk) in request.session,
         "kind_filter": request.GET.get("kind", ""),
+        "only_mine": only_mine,
         **data,
     }
     if selected is not None:
@@ -70,6 +91,7 @@ def _detail_context(membership, annotation, data, form=None):
         "links_in": data["links_in"].get(annotation.pk, []),
         "link_targets": _link_targets(annotation, data["annotations"]),
         "events": Event.objects.filter(project=membership.project).order_by("title"),
+        "dates_suggested": data["date_suggestions"].get(annotation.pk, []),
     }
 
 
@@ -78,6 +100,13 @@ def _link_targets(annotation, annotations):
     wanted = {Kind.ATTRIBUTION: {Kind.CLAIM, Kind.ATTRIBUTION}, Kind.HEDGE: {Kind.CLAIM}}
     kinds = wanted.get(annotation.kind, set())
     return [a for a in annotations if a.kind in kinds and a.pk != annotation.pk]
+
+
+def _next_suggestion(article, after: int) -> int | None:
+    """The next open suggestion in text order, so y / n walk through them."""
+    following = Annotation.objects.filter(article=article, status="suggested")
+    nxt = following.filter(start__gte=after).order_by("start", "pk").first()
+    return (nxt or following.order_by("start", "pk").first() or Annotation()).pk
 
 
 def _done(request, membership, article, selected_id=None, *, status=200, extra=None):
@@ -321,3 +350,92 @@ def source_search(request, slug, annotation_id):
             "project": membership.project,
         },
     )
+
+
+@require_POST
+def suggestion_decide(request, slug, annotation_id):
+    """Accept (it becomes the person's draft) or reject a suggestion; then on to the next."""
+    membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
+    article = annotation.article
+    try:
+        if request.POST.get("decision") == "reject":
+            suggestions.suggestion_reject(annotation=annotation, user=request.user)
+        else:
+            suggestions.suggestion_accept(
+                annotation=annotation,
+                user=request.user,
+                allow_overlap=request.POST.get("allow_overlap") == "1",
+            )
+    except suggestions.SuggestionOverlap as overlap:
+        return _done(
+            request,
+            membership,
+            article,
+            annotation.pk,
+            status=409,
+            extra={"overlap": overlap.overlapping},
+        )
+    except suggestions.SuggestionError as error:
+        return _error(request, membership, article, str(error))
+    return _done(request, membership, article, _next_suggestion(article, annotation.start))
+
+
+@require_POST
+def date_decide(request, slug, date_id):
+    """Accept a suggested claim time (it is written onto the claim) or reject it."""
+    membership = membership_or_404(request.user, slug)
+    date = get_object_or_404(
+        DateSuggestion.objects.select_related("claim__article"),
+        pk=date_id,
+        article__project=membership.project,
+    )
+    if not can_edit(membership, date.claim):
+        raise PermissionDenied("You can change only your own annotations.")
+    try:
+        if request.POST.get("decision") == "reject":
+            suggestions.date_suggestion_reject(date_suggestion=date, user=request.user)
+        else:
+            suggestions.date_suggestion_accept(date_suggestion=date, user=request.user)
+    except suggestions.SuggestionError as error:
+        return _error(request, membership, date.claim.article, str(error))
+    return _done(request, membership, date.claim.article, date.claim_id)
+
+
+@require_http_methods(["GET", "POST"])
+def suggestions_accept_all(request, slug, article_id):
+    """GET: preview every open suggestion of one kind; POST: accept them all."""
+    membership, article = article_for_member(request.user, slug, article_id)
+    kind = request.GET.get("kind") or request.POST.get("kind", "")
+    if kind not in (*Kind.values, "date"):
+        return _error(request, membership, article, "Choose a kind of suggestion.")
+    if request.method == "GET":
+        pending = (
+            DateSuggestion.objects.filter(article=article).select_related("claim")
+            if kind == "date"
+            else suggestions.pending_suggestions(article=article, kind=kind)
+        )
+        return render(
+            request,
+            "annotations/workspace.html#accept_all_preview",
+            {
+                "project": membership.project,
+                "article": article,
+                "kind": kind,
+                "pending": list(pending),
+            },
+        )
+    result = suggestions.suggestion_accept_all(article=article, kind=kind, user=request.user)
+    skipped = len(result.skipped_overlapping)
+    note = f"Accepted {len(result.accepted)} suggestion{'s' * (len(result.accepted) != 1)}."
+    if skipped:
+        note += f" {skipped} overlap annotations of yours and stay open: decide them one by one."
+    return _done(request, membership, article, extra={"flash_info": note})
+
+
+@require_POST
+def suggest_again(request, slug, article_id):
+    membership, article = article_for_member(request.user, slug, article_id)
+    result = suggestions.suggestions_run(article=article, user=request.user)
+    made = sum(result.created.values())
+    note = f"{made} new suggestion{'s' * (made != 1)}." if made else "No new suggestions."
+    return _done(request, membership, article, extra={"flash_info": note})

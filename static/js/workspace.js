@@ -228,6 +228,12 @@ for (const type of ["beforeinput", "paste", "drop", "cut"]) {
 
 // --- keyboard -------------------------------------------------------------------
 
+function clickIf(id) {
+  const button = document.getElementById(id);
+  if (button) button.click();
+  return Boolean(button);
+}
+
 function inFormField(target) {
   return target.closest("input, textarea, select, [contenteditable=true]:not(#article-text)");
 }
@@ -244,6 +250,11 @@ document.addEventListener("keydown", (event) => {
   const kinds = { c: "claim", a: "attribution", h: "hedge" };
   const key = event.key;
   if (kinds[key] && (selectionOffsets() || !toolbar.hidden)) createSpan(kinds[key]);
+  else if ((key === "y" || key === "Enter") && clickIf("accept-suggestion")) { /* accepted */ }
+  else if (key === "n" && clickIf("reject-suggestion")) { /* rejected */ }
+  else if (key === "A" && event.shiftKey) {
+    (document.getElementById("accept-all-kind") || document.querySelector("[data-accept-all]"))?.click();
+  }
   else if (key === "j") step(1);
   else if (key === "k") step(-1);
   else if (key === "u") document.getElementById("undo-button")?.click();
