@@ -437,3 +437,23 @@ def test_database_refuses_assigning_twice(demo_users, wire):
 def test_database_refuses_assigning_a_non_member(wire, outsider):
     with pytest.raises(IntegrityError, match="only members"):
         Assignment.objects.create(article=wire, user=outsider)
+
+
+def test_review_page_query_count_does_not_grow_with_annotations(
+    login, demo_users, demo, django_assert_max_num_queries
+):
+    words = [f"word{n}" for n in range(40)]
+    text = " ".join(words)
+    article = Article.objects.create(
+        project=demo, title="Many", text=text, text_sha256="3" * 64, status="ready"
+    )
+    people = [demo_users[name] for name in ("annotator", "annotator2", "owner")]
+    for n, word in enumerate(words):
+        add_span(article, word, ["claim", "hedge"][n % 2], people[n % 3])
+    for annotation in Annotation.objects.filter(article=article)[:10]:
+        login(demo_users["reviewer"]).post(url("decide", annotation.pk), {"decision": "approved"})
+    client = login(demo_users["reviewer"])
+    with django_assert_max_num_queries(12):
+        body = client.get(url("article", article.pk)).content.decode()
+    assert body.count("data-review-item") == 40
+    assert "<th>annotator</th><th>annotator2</th><th>owner</th>" in body
