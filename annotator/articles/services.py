@@ -38,6 +38,7 @@ from annotator.articles.parsing import (
 )
 from annotator.projects.models import Role
 from annotator.sources.models import Source, SourceKind
+from annotator.suggestions.tasks import suggestions_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,8 @@ def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, sou
                 source_file.save(update_fields=["article", "name", "archive_name", "detected"])
             else:
                 source_file.save()
+            # The suggesters run in the background once the article is committed.
+            suggestions_enqueue(article)
     except IntegrityError:
         # The same text is already in the project (article_unique_text_per_project).
         existing = Article.objects.filter(project=project, text_sha256=sha).only("title").first()

@@ -1,0 +1,138 @@
+"""Deciding suggestions in the workspace, and the suggestions statistics page."""
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from annotator.annotations.models import Annotation
+from annotator.annotations.services import annotation_create
+from annotator.articles.models import Article
+from annotator.suggestions.models import DateSuggestion, SuggestionDecision
+from annotator.suggestions.services import suggestions_run
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TEXT = (
+    "Troops reportedly left the eastern base on Thursday, according to Meridian Wire.\n\n"
+    "The convoy may have included up to 40 trucks, local officials said."
+)
+
+
+@pytest.fixture
+def article(demo):
+    article = Article.objects.create(
+        project=demo,
+        title="Convoy",
+        text=TEXT,
+        language="en",
+        published_at=datetime(2025, 3, 15, 12, 0, tzinfo=UTC),
+        published_precision="minute",
+        text_sha256=hashlib.sha256(TEXT.encode()).hexdigest(),
+    )
+    suggestions_run(article=article)
+    return article
+
+
+def url(name, *args):
+    return reverse(f"annotations:{name}", args=["demo", *args])
+
+
+def pending(article, kind=None):
+    query = Annotation.objects.filter(article=article, status="suggested")
+    return query.filter(kind=kind) if kind else query
+
+
+def test_suggestions_are_drawn_faint_and_listed(login, demo_users, article):
+    html = login(demo_users["annotator"]).get(url("workspace", article.pk)).content.decode()
+    assert "st-suggested" in html
+    assert pending(article, "hedge").filter(quote="reportedly").exists()
+    assert 'id="suggestions-bar"' in html
+
+
+def test_accept_makes_a_draft_of_mine_and_moves_on(login, demo_users, article):
+    hedge = pending(article, "hedge").get(quote="reportedly")
+    response = login(demo_users["annotator"]).post(
+        url("decide", hedge.pk), {"decision": "accept"}, **HTMX
+    )
+    assert response.status_code == 200
+    hedge.refresh_from_db()
+    assert (hedge.status, hedge.created_by) == ("draft", demo_users["annotator"])
+    assert (
+        SuggestionDecision.objects.get(article=article, quote="reportedly").decision == "accepted"
+    )
+    selected = response.content.decode().split('data-selected="')[1].split('"')[0]
+    assert selected and int(selected) != hedge.pk  # on to the next open suggestion
+
+
+def test_rejected_suggestions_do_not_come_back(login, demo_users, article):
+    hedge = pending(article, "hedge").get(quote="reportedly")
+    client = login(demo_users["annotator"])
+    client.post(url("decide", hedge.pk), {"decision": "reject"}, **HTMX)
+    assert not Annotation.objects.filter(pk=hedge.pk).exists()
+    response = client.post(url("suggest_again", article.pk), **HTMX)
+    assert response.status_code == 200
+    assert not Annotation.objects.filter(article=article, quote="reportedly").exists()
+
+
+def test_accepting_over_my_own_annotation_asks_first(login, demo_users, article):
+    hedge = pending(article, "hedge").get(quote="reportedly")
+    start = TEXT.index("Troops reportedly")
+    annotation_create(
+        article=article,
+        kind="hedge",
+        start=start,
+        end=start + 17,
+        quote="Troops reportedly",
+        created_by=demo_users["annotator"],
+    )
+    client = login(demo_users["annotator"])
+    asked = client.post(url("decide", hedge.pk), {"decision": "accept"}, **HTMX)
+    assert asked.status_code == 409
+    assert "Accept anyway" in asked.content.decode()
+    assert pending(article).filter(pk=hedge.pk).exists()
+    client.post(url("decide", hedge.pk), {"decision": "accept", "allow_overlap": "1"}, **HTMX)
+    hedge.refresh_from_db()
+    assert hedge.status == "draft"
+
+
+def test_accept_all_of_a_kind_after_a_preview(login, demo_users, article):
+    client = login(demo_users["annotator"])
+    hedges = list(pending(article, "hedge").values_list("quote", flat=True))
+    assert len(hedges) >= 2
+    preview = client.get(url("accept_all", article.pk), {"kind": "hedge"}, **HTMX)
+    for quote in hedges:
+        assert quote in preview.content.decode()
+    assert pending(article, "hedge").count() == len(hedges)  # a preview changes nothing
+    client.post(url("accept_all", article.pk), {"kind": "hedge"}, **HTMX)
+    assert not pending(article, "hedge").exists()
+    assert Annotation.objects.filter(article=article, kind="hedge", status="draft").count() == len(
+        hedges
+    )
+
+
+def test_suggested_claim_time(login, demo_users, article):
+    date = DateSuggestion.objects.get(article=article)
+    assert date.quote.endswith("Thursday") and "2025-03-13" in date.resolution
+    client = login(demo_users["annotator"])
+    panel = client.get(url("detail", date.claim_id), **HTMX).content.decode()
+    assert "Suggested claimed time" in panel
+    client.post(
+        reverse("annotations:date_decide", args=["demo", date.pk]), {"decision": "accept"}, **HTMX
+    )
+    claim = Annotation.objects.get(pk=date.claim_id)
+    assert claim.claimed_at.date().isoformat() == "2025-03-13"
+    assert claim.claimed_precision == "day"
+
+
+def test_statistics_page_and_rule_switches(login, demo_users, article):
+    hedge = pending(article, "hedge").get(quote="reportedly")
+    login(demo_users["annotator"]).post(url("decide", hedge.pk), {"decision": "reject"}, **HTMX)
+    page = login(demo_users["annotator"]).get(reverse("suggestions:stats", args=["demo"]))
+    assert "hedge:en:reportedly" in page.content.decode()
+    toggle = reverse("suggestions:toggle", args=["demo"])
+    data = {"rule": "hedge:en:reportedly", "enabled": "0"}
+    assert login(demo_users["annotator"]).post(toggle, data).status_code == 403
+    login(demo_users["reviewer"]).post(toggle, data)
+    page = login(demo_users["reviewer"]).get(reverse("suggestions:stats", args=["demo"]))
+    assert "Switch on" in page.content.decode()
