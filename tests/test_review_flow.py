@@ -108,6 +108,7 @@ def test_annotators_cannot_review(login, demo_users, wire):
     assert response.status_code == 403
     assert client.post(url("curate", claim.pk), **HTMX).status_code == 403
     assert client.get(url("agreement")).status_code == 403
+    assert login(demo_users["reviewer"]).get(url("decide", claim.pk)).status_code == 405
     claim.refresh_from_db()
     assert claim.status == Status.DRAFT and claim.reviewed_by is None
 
@@ -120,6 +121,7 @@ def test_members_of_other_projects_get_404(request, login, wire, who):
         assert client.get(page).status_code == 404
     assert client.post(url("decide", claim.pk), {"decision": "approved"}).status_code == 404
     assert client.post(url("accept_agreed", wire.pk), {"annotation": claim.pk}).status_code == 404
+    assert client.get(url("decide", claim.pk)).status_code == 404  # before the method check
     claim.refresh_from_db()
     assert claim.status == Status.DRAFT
 

@@ -8,10 +8,11 @@ text, progress) and plain requests with a redirect, so the page works without Ja
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap
 
 from annotator.annotations.highlight import text_html
@@ -131,9 +132,10 @@ def _error(request, membership, article, message, *, status=422):
     return redirect("review:article", membership.project.slug, article.pk)
 
 
-@require_POST
 def decide(request, slug, annotation_id):
     membership, annotation = annotation_for_reviewer(request.user, slug, annotation_id)
+    if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     article = annotation.article
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -161,10 +163,11 @@ def _conflict(request, membership, article, selected_id):
     return _done(request, membership, article, selected_id, status=409, flash=message)
 
 
-@require_POST
 def curate(request, slug, annotation_id):
     """Accept this annotator's version: approve it, reject the others' overlapping ones."""
     membership, annotation = annotation_for_reviewer(request.user, slug, annotation_id)
+    if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     version = request.POST.get("version", "")
     try:
         services.span_curate(
@@ -179,10 +182,11 @@ def curate(request, slug, annotation_id):
     return _done(request, membership, annotation.article, annotation.pk, advance=True)
 
 
-@require_POST
 def accept_agreed(request, slug, article_id):
     """Accept the ticked agreed spans (all pre-ticked): one version each, duplicates rejected."""
     membership, article = article_for_reviewer(request.user, slug, article_id)
+    if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     ids = [int(value) for value in request.POST.getlist("annotation") if value.isdigit()]
     chosen = list(
         Annotation.objects.filter(pk__in=ids, article=article)
@@ -199,10 +203,11 @@ def accept_agreed(request, slug, article_id):
     return _done(request, membership, article)
 
 
-@require_POST
 def finish(request, slug, article_id):
     """Mark an article with nothing left to decide as reviewed (e.g. one without spans)."""
     membership, article = article_for_reviewer(request.user, slug, article_id)
+    if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     if not services.article_review_complete(article=article):
         return _error(request, membership, article, "Some annotations are still undecided.")
     return _done(request, membership, article)
@@ -277,9 +282,10 @@ def assignments(request, slug):
     return render(request, "review/assign.html", context, status=status)
 
 
-@require_POST
 def unassign(request, slug, assignment_id):
     membership = membership_or_404(request.user, slug, Role.OWNER)
+    if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     assignment = get_object_or_404(
         Assignment.objects.select_related("user", "article"),
         pk=assignment_id,
