@@ -11,7 +11,8 @@ from django.urls import reverse
 from export_helpers import SCRIPT, export_bytes, jsonl_rows, review_demo
 
 from annotator.accounts.services import api_token_create
-from annotator.exports.models import ExportJob, JobStatus
+from annotator.exports import views
+from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.projects.models import Project
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -185,3 +186,25 @@ def test_import_page_lists_bad_lines_as_text(login, demo, demo_users):
     assert "line 3" in html and "not valid JSON" in html
     reviewer = login(demo_users["reviewer"]).post(page_url("exports:import"), {"file": upload})
     assert reviewer.status_code == 403
+
+
+def test_large_upload_is_imported_in_the_background(
+    login, demo, demo_users, settings, tmp_path, monkeypatch
+):
+    settings.TASKS = IMMEDIATE
+    monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
+    monkeypatch.setattr(views, "INLINE_IMPORT_BYTES", 10)
+    upload = io.BytesIO(
+        b'{"text": "The bridge fell on Monday.", "label": [[4, 25, "claim"]]}\n{"oops"\n'
+    )
+    upload.name = "big.jsonl"
+    client = login(demo_users["owner"])
+    response = client.post(page_url("exports:import"), {"file": upload})
+    assert response.status_code == 302
+    job = DatasetImport.objects.get()
+    assert job.status == JobStatus.DONE and job.filename == "big.jsonl"
+    assert job.report["error_count"] == 1 and job.report["errors"][0][0] == 2
+    assert list((tmp_path / "imports").iterdir()) == []  # the upload is not kept
+    html = client.get(page_url()).content.decode()
+    assert "1 articles, 1 annotations" in html and "1 lines not imported" in html
+    assert Project.objects.get(slug="demo").articles.filter(title__startswith="The bridge").exists()

@@ -63,3 +63,40 @@ class ExportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status == JobStatus.DONE else int(100 * self.done / (self.total or 1))
+
+
+class DatasetImport(models.Model):
+    """A dataset file imported by a background task (large uploads); the report is kept."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dataset_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dataset_imports"
+    )
+    filename = models.CharField(max_length=300)
+    path = models.CharField(max_length=1000, blank=True, help_text="Upload under EXPORT_DIR.")
+    doccano_offsets = models.CharField(max_length=10, default="utf16")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Lines read so far.")
+    total = models.PositiveIntegerField(default=0, help_text="Lines in the file.")
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=JobStatus.values), name="datasetimport_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(doccano_offsets__in=["utf16", "codepoint"]),
+                name="datasetimport_offsets_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Import #{self.pk} ({self.filename})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == JobStatus.DONE else int(100 * self.done / (self.total or 1))

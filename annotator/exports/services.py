@@ -10,7 +10,7 @@ and dates), people by username (unknown ones are credited to the importing user)
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -34,6 +34,7 @@ from annotator.exports.card import schema
 from annotator.sources.models import ReliabilityAssessment, Source
 
 MAX_ERRORS_SHOWN = 200
+PROGRESS_EVERY = 100
 
 
 class LineError(ValueError):
@@ -57,6 +58,16 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def as_dict(self) -> dict:
+        """For JSON storage (a background import keeps its report)."""
+        return {
+            "summary": self.summary(),
+            "errors": self.errors[:MAX_ERRORS_SHOWN],
+            "error_count": len(self.errors),
+            "skipped": self.skipped[:MAX_ERRORS_SHOWN],
+            "warnings": self.warnings,
+        }
+
     def summary(self) -> str:
         return (
             f"{self.articles} articles, {self.spans} annotations and {self.links} links imported "
@@ -67,13 +78,21 @@ class ImportReport:
 
 
 def dataset_import(
-    *, project, lines: Iterable[bytes | str], user, doccano_offsets: str = "utf16"
+    *,
+    project,
+    lines: Iterable[bytes | str],
+    user,
+    doccano_offsets: str = "utf16",
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import JSONL lines into `project`. `doccano_offsets` says how doccano counted:
-    "utf16" (doccano's browser counts UTF-16 units) or "codepoint"."""
+    "utf16" (doccano's browser counts UTF-16 units) or "codepoint". `on_progress` is
+    called with the number of lines read, every PROGRESS_EVERY lines."""
     importer = _Importer(project, user, doccano_offsets)
     for number, raw in enumerate(lines, start=1):
         importer.report.lines = number
+        if on_progress and number % PROGRESS_EVERY == 0:
+            on_progress(number)
         try:
             line = _decode(raw, number)
             if not line.strip():

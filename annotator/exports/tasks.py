@@ -1,5 +1,6 @@
-"""Background exports: an ExportJob row, a django-tasks task that writes the file under
-EXPORT_DIR and saves its progress, and a clean-up of old files.
+"""Background exports and imports. An ExportJob row and a django-tasks task that writes
+the file under EXPORT_DIR and saves its progress; a DatasetImport row and a task that
+imports an uploaded file (kept under EXPORT_DIR/imports until done); clean-up of old files.
 
 The worker is `manage.py db_worker` (started by `make run`).
 """
@@ -12,8 +13,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from annotator.exports.models import ExportJob, JobStatus
+from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.records import Selection
+from annotator.exports.services import dataset_import
 from annotator.exports.streams import export_stream
 
 KEEP_FOR = timedelta(days=7)
@@ -92,3 +94,64 @@ def _delete_old_jobs() -> None:
         if job.path:
             (export_dir() / Path(job.path).name).unlink(missing_ok=True)
         job.delete()
+    DatasetImport.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+
+
+def dataset_import_create(*, project, user, upload, doccano_offsets: str) -> DatasetImport:
+    """Store the uploaded file, count its lines and queue its import."""
+    folder = export_dir() / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    job = DatasetImport.objects.create(
+        project=project,
+        created_by=user,
+        filename=Path(upload.name or "upload.jsonl").name[:300],
+        doccano_offsets=doccano_offsets,
+    )
+    path = folder / f"{job.pk}.jsonl"
+    lines = 0
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+            lines += chunk.count(b"\n")
+    job.path, job.total = path.name, lines + 1
+    job.save(update_fields=["path", "total"])
+    dataset_import_run.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@task()
+def dataset_import_run(job_id: int) -> None:
+    job = DatasetImport.objects.select_related("project", "created_by").get(pk=job_id)
+    DatasetImport.objects.filter(pk=job_id).update(status=JobStatus.RUNNING)
+    path = export_dir() / "imports" / Path(job.path).name
+
+    def progress(lines):
+        DatasetImport.objects.filter(pk=job_id).update(done=lines)
+
+    try:
+        with open(path, "rb") as lines:
+            report = dataset_import(
+                project=job.project,
+                lines=lines,
+                user=job.created_by,
+                doccano_offsets=job.doccano_offsets,
+                on_progress=progress,
+            )
+    except Exception as exc:
+        DatasetImport.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED,
+            report={"summary": f"The import stopped: {exc}"[:2000]},
+            finished_at=timezone.now(),
+        )
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    DatasetImport.objects.filter(pk=job_id).update(
+        status=JobStatus.DONE,
+        done=report.lines,
+        total=max(report.lines, job.total),
+        report=report.as_dict(),
+        path="",
+        finished_at=timezone.now(),
+    )

@@ -9,20 +9,23 @@ outsiders 404.
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from annotator.annotations.models import Annotation, Kind, Status
 from annotator.articles.models import Article
 from annotator.exports.formats import BUNDLE, FORMATS
 from annotator.exports.forms import ExportForm, ImportForm
-from annotator.exports.models import ExportJob, JobStatus
+from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.records import Selection
 from annotator.exports.services import MAX_ERRORS_SHOWN, dataset_import
 from annotator.exports.streams import export_stream
-from annotator.exports.tasks import export_job_create, export_job_file
+from annotator.exports.tasks import dataset_import_create, export_job_create, export_job_file
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
 RECENT_JOBS = 5
+# Larger uploads are imported by a background task (progress bar on the page).
+INLINE_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 def export_page(request, slug):
@@ -83,6 +86,14 @@ def dataset_upload(request, slug):
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, membership, ExportForm(), form, status=422)
+    if form.cleaned_data["file"].size > INLINE_IMPORT_BYTES:
+        dataset_import_create(
+            project=membership.project,
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            doccano_offsets=form.cleaned_data["doccano_offsets"],
+        )
+        return redirect(f"{reverse('exports:page', kwargs={'slug': slug})}#export-jobs")
     report = dataset_import(
         project=membership.project,
         lines=form.cleaned_data["file"],
@@ -116,8 +127,12 @@ def _jobs(project) -> dict:
     jobs = list(
         ExportJob.objects.filter(project=project).select_related("created_by")[:RECENT_JOBS]
     )
-    running = any(job.status in (JobStatus.QUEUED, JobStatus.RUNNING) for job in jobs)
-    return {"jobs": jobs, "job_running": running}
+    imports = list(
+        DatasetImport.objects.filter(project=project).select_related("created_by")[:RECENT_JOBS]
+    )
+    active = (JobStatus.QUEUED, JobStatus.RUNNING)
+    running = any(job.status in active for job in [*jobs, *imports])
+    return {"jobs": jobs, "imports": imports, "job_running": running}
 
 
 def _page(request, membership, export_form, import_form, report=None, status=200):
