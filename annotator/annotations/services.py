@@ -85,6 +85,10 @@ def annotation_create(
         Article.objects.filter(pk=article.pk, status=ArticleStatus.NEW).update(
             status=ArticleStatus.IN_PROGRESS
         )
+        if status == Status.DRAFT:  # new work on a reviewed article goes back to the queue
+            Article.objects.filter(pk=article.pk, status=ArticleStatus.REVIEWED).update(
+                status=ArticleStatus.READY
+            )
     return annotation
 
 

@@ -16,7 +16,7 @@ from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member, can_edit
 from annotator.annotations.forms import DetailForm, SpanForm
 from annotator.annotations.highlight import text_html
-from annotator.annotations.models import Annotation, Kind, Link, LinkKind
+from annotator.annotations.models import Annotation, Kind, Link, LinkKind, Status
 from annotator.annotations.offsets import adjust_span
 from annotator.annotations.queries import annotation_history, workspace_data
 from annotator.articles.models import ArticleStatus
@@ -222,6 +222,8 @@ def annotation_respan(request, slug, annotation_id):
 
 def _apply(request, membership, annotation, version, changes):
     article = annotation.article
+    if annotation.status == Status.REJECTED and not membership.has_role(Role.REVIEWER):
+        changes["status"] = Status.DRAFT  # the author reworked it: up for review again
     try:
         services.annotation_update(
             annotation=annotation, version=version, user=request.user, **changes
