@@ -50,8 +50,10 @@ def test_accept_reject_and_accept_all(page_as):
         arg=first_open,
     )
     assert not Annotation.objects.filter(pk=int(first_open)).exists()
-    page.click("#article-text mark.st-suggested.hl-hedge >> nth=0")
-    page.wait_for_selector("#accept-all-kind")
+    hedge = page.locator("#article-text mark.st-suggested.hl-hedge").first
+    hedge_id = hedge.get_attribute("data-id")
+    hedge.click()
+    page.wait_for_selector(f'#detail [data-selected="{hedge_id}"] #accept-all-kind')
     page.keyboard.press("Shift+A")
     page.wait_for_selector("#confirm-accept-all")
     page.click("#confirm-accept-all")
