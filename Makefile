@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo --with-suggestions
+	$(BIN)/python manage.py load_demo --full
 	@echo ""
 	@echo "  annotator is at http://127.0.0.1:$(PORT)/  (Ctrl+C stops the app, its import worker and its database)"
 	@echo ""

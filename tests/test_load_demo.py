@@ -38,3 +38,12 @@ def test_demo_has_what_the_issue_promises(demo):
     assert Annotation.objects.filter(
         article__outlet__name="The Northern Ledger", cited_source__name="Meridian Wire"
     ).exists()
+
+
+def test_full_demo_has_a_reviewed_article_and_suggestions(db):
+    call_command("load_demo", "--full")
+    statuses = set(Annotation.objects.values_list("status", flat=True))
+    assert {"approved", "rejected", "suggested", "draft"} <= statuses
+    assert Article.objects.filter(status="reviewed").count() == 1
+    rejected = Annotation.objects.get(status="rejected")
+    assert rejected.review_comment
