@@ -3,10 +3,12 @@
 same services and access checks as the pages."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
+from annotator import health
 from annotator.accounts.services import api_token_authenticate
 from annotator.annotations.api import router as annotations_router
 from annotator.articles.api import router as articles_router
@@ -47,6 +49,13 @@ def not_found(request, exc):
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    """503 with a JSON reason, as the pages do (annotator/health.py), never a traceback."""
+    return health.database_unavailable(request, exc)
 
 
 api.add_router("/projects/", projects_router)

@@ -5,6 +5,7 @@ ALLOWED_HOSTS and DATABASE_URL (see README.md).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "pghistory",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "annotator.accounts",
     "annotator.projects",
     "annotator.sources",
@@ -61,6 +63,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database away: a "try again" page (503), not an error; disk full or upload folder not
+    # writable: a clear message before anything is stored (annotator/health.py).
+    "annotator.health.DatabaseUnavailableMiddleware",
+    "annotator.health.UploadStorageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,6 +80,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records who made each change in the history tables (pghistory context).
     "pghistory.middleware.HistoryMiddleware",
+    # Login throttling (django-axes); last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -116,7 +124,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end SESSION_COOKIE_AGE (a working day) after their last change, and sooner if
+# SESSION_EXPIRE_AT_BROWSER_CLOSE=1 (shared computers). Not refreshed on every request
+# (SESSION_SAVE_EVERY_REQUEST): that would add a database write to each click.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 60 * 60 * 12))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+SESSION_SAVE_EVERY_REQUEST = False
+# No script reads the CSRF cookie: pages put the token in the htmx header themselves.
+CSRF_COOKIE_HTTPONLY = True
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user name
+# from one address, that pair waits LOGIN_LOCKOUT_MINUTES (accounts/views.login_locked_out).
+# Locking the pair, not the address, keeps one newsroom behind a shared address working.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "annotator.accounts.views.login_locked_out"
+AXES_VERBOSE = False
+# Behind a reverse proxy, REMOTE_ADDR is the proxy's: trust X-Forwarded-For from that many.
+if os.environ.get("TRUSTED_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -159,6 +192,9 @@ IMPORT_BATCH_MAX_BYTES = int(os.environ.get("IMPORT_BATCH_MAX_BYTES", 200 * 1024
 IMPORT_BATCH_MAX_FILES = int(os.environ.get("IMPORT_BATCH_MAX_FILES", 1000))
 # Django refuses more files outright; leave room so the upload page can say what the limit is.
 DATA_UPLOAD_MAX_NUMBER_FILES = IMPORT_BATCH_MAX_FILES * 2
+# Uploads over 2.5 MB are written here while the request is read (default: the system's
+# temporary folder). Full or not writable: annotator/health.py answers with a clear message.
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from annotator import health
 from annotator.api import api
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", health.healthz, name="healthz"),  # no login (load balancers, monitoring)
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("annotator.accounts.urls")),

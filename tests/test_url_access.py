@@ -8,7 +8,7 @@ from annotator.projects.demo import DEMO_SLUG
 
 # Sample values for URL parameters; add one when a new parameter appears.
 SAMPLE_KWARGS = {"slug": DEMO_SLUG, "token_id": 1}
-PUBLIC = {"login", "api:openapi-json", "api:openapi-view"}
+PUBLIC = {"login", "healthz", "api:openapi-json", "api:openapi-view"}
 
 
 def walk(patterns, namespace=None):

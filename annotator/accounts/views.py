@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,3 +23,13 @@ def token_revoke(request, token_id):
     api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:tokens")
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers once a user name has had too many wrong passwords from one
+    address (AXES_LOCKOUT_CALLABLE): how long to wait, in the login page's style."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
