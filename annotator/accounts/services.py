@@ -37,7 +37,7 @@ def api_token_authenticate(key: str):
     if token is None:
         return None
     # Recorded at most once a minute, so a busy pipeline does not write on every call.
-    ApiToken.objects.filter(pk=token.pk).exclude(
-        last_used_at__gt=timezone.now() - timedelta(minutes=1)
-    ).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or token.last_used_at < now - timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

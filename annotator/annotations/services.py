@@ -82,12 +82,14 @@ def annotation_create(
             created_by=created_by,
             **fields,
         )
-        Article.objects.filter(pk=article.pk, status=ArticleStatus.NEW).update(
-            status=ArticleStatus.IN_PROGRESS
-        )
-        if status == Status.DRAFT:  # new work on a reviewed article goes back to the queue
-            Article.objects.filter(pk=article.pk, status=ArticleStatus.REVIEWED).update(
-                status=ArticleStatus.READY
+        # The first span starts the work; new work on a reviewed article sends it back to
+        # the review queue. (Checked here first: most saves change no status.)
+        moves = {ArticleStatus.NEW: ArticleStatus.IN_PROGRESS}
+        if status == Status.DRAFT:
+            moves[ArticleStatus.REVIEWED] = ArticleStatus.READY
+        if article.status in moves:
+            Article.objects.filter(pk=article.pk, status=article.status).update(
+                status=moves[article.status]
             )
     return annotation
 
