@@ -5,6 +5,7 @@ reported with its line number; the other lines go in. Spans and links are writte
 only through annotator.annotations.services. Sources are matched by name, events by
 their exported id within the file (or an existing event with the same title, place
 and dates), people by username (unknown ones are credited to the importing user).
+The suggesters do not run on imported articles: a dataset comes back as it left.
 """
 
 import hashlib
