@@ -150,6 +150,7 @@ def batch_detail(request, slug, batch_id):
     batch = _batch_or_404(membership, batch_id)
     context = {
         "project": membership.project,
+        "membership": membership,
         "batch": batch,
         "counts": batch_counts(batch),
         "items": ImportItem.objects.filter(batch=batch)
@@ -217,6 +218,7 @@ def batch_review(request, slug, batch_id):
         status = 422
     context = {
         "project": membership.project,
+        "membership": membership,
         "batch": batch,
         "forms": forms,
         "page": page,
