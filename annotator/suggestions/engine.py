@@ -424,6 +424,9 @@ AR_COMPLEMENTIZER = regex.compile(
 TRIM = "\"'“”«» ,،:;.!?؟-–—"
 
 
+MIN_CLAIM_WORDS = 5
+
+
 def _features(text: str, language: str, span, has_attribution: bool, has_date: bool) -> list:
     sentence = text[span[0] : span[1]]
     lang = _lang(language)
@@ -492,6 +495,10 @@ def suggest(
         if not features or rule in disabled:
             continue
         span = _claim_span(text, lang, sentence, inside)
+        # Too short to assert anything: date lines, captions, bylines, menu items.
+        words = len(regex.findall(r"[\w٠-٩]+", text[span[0] : span[1]]))
+        if words < MIN_CLAIM_WORDS or (features == ["place"] and words < 2 * MIN_CLAIM_WORDS):
+            continue
         confidence = min(0.95, 0.2 + sum(CLAIM_WEIGHTS[f] for f in features))
         claims[sentence] = Suggestion(
             kind="claim",
