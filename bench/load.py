@@ -923,7 +923,7 @@ class CpuMeter:
     def __init__(self, server, worker, database):
         self.server, self.worker = psutil.Process(server.pid), psutil.Process(worker.pid)
         self.database = database
-        self.start = self.read()
+        self.start, self.started = self.read(), time.monotonic()
 
     @staticmethod
     def cpu(processes):
@@ -968,6 +968,7 @@ class CpuMeter:
             seconds - self.start["PostgreSQL"].get(pid, 0.0)
             for pid, seconds in end["PostgreSQL"].items()
         )
+        used["available"] = (time.monotonic() - self.started) * psutil.cpu_count()
         return used
 
 
@@ -1026,9 +1027,8 @@ def report(args, recorder, side, cpu):
     else:
         print("import: did not finish in time")
     print(
-        "CPU seconds during the run: "
+        "CPU seconds while it ran (import included): "
         + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
-        + f" (of {elapsed * os.cpu_count():.0f} available)"
     )
     for sample in recorder.error_samples:
         print("  error:", sample)
