@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 from annotator.projects.models import Project
 
@@ -11,6 +14,11 @@ FORMAT_CHOICES = [
     ("brat", "brat standoff"),
     ("zip", "Bundle with dataset card"),
 ]
+
+
+# A queued or running export that has not moved for this long has lost its worker (killed,
+# or not running): the page says so and offers to start it again.
+STALL_AFTER = timedelta(minutes=2)
 
 
 class JobStatus(models.TextChoices):
@@ -40,6 +48,8 @@ class ExportJob(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by the worker when it starts and with each progress report.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -63,6 +73,13 @@ class ExportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status == JobStatus.DONE else int(100 * self.done / (self.total or 1))
+
+    @property
+    def stalled(self) -> bool:
+        """Not finished, and nothing has moved for STALL_AFTER."""
+        if self.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return False
+        return timezone.now() - (self.heartbeat_at or self.created_at) > STALL_AFTER
 
 
 class DatasetImport(models.Model):

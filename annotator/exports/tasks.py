@@ -44,10 +44,16 @@ def export_job_create(*, project, user, format: str, bundle_formats, include_all
 @task()
 def export_job_run(job_id: int) -> None:
     job = ExportJob.objects.select_related("project").get(pk=job_id)
-    ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING)
+    started = ExportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    if not started:  # given up on (started again as another job) before a worker came
+        return
 
     def progress(done, total):
-        ExportJob.objects.filter(pk=job_id).update(done=min(done, total), total=total)
+        ExportJob.objects.filter(pk=job_id).update(
+            done=min(done, total), total=total, heartbeat_at=timezone.now()
+        )
 
     export = export_stream(
         Selection(job.project, include_all=job.include_all),
@@ -59,6 +65,8 @@ def export_job_run(job_id: int) -> None:
     folder = export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job.pk}-{export.filename}"
+    # Written under another name and renamed when complete: a worker killed half-way
+    # leaves a .part file that is never served (export_job_restart removes it).
     partial = path.with_suffix(path.suffix + ".part")
     try:
         size = 0
@@ -73,13 +81,43 @@ def export_job_run(job_id: int) -> None:
             status=JobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
-    ExportJob.objects.filter(pk=job_id).update(
+    finished = ExportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
         status=JobStatus.DONE,
         filename=export.filename,
         path=path.name,
         size=size,
         finished_at=timezone.now(),
     )
+    if not finished:  # given up on and started again meanwhile: the new job writes its own
+        path.unlink(missing_ok=True)
+
+
+def export_job_restart(*, job: ExportJob, user) -> ExportJob | None:
+    """Start a stalled export again (its worker was killed, or none is running) as a new job
+    with the same choices; the old one is marked failed and whatever its worker left behind
+    is deleted. None if the job is not stalled."""
+    if not job.stalled:
+        return None
+    given_up = ExportJob.objects.filter(
+        pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).update(
+        status=JobStatus.FAILED,
+        error="No worker finished this export (it was stopped, or none was running); "
+        "it was started again.",
+        finished_at=timezone.now(),
+    )
+    if not given_up:  # someone else did it a moment ago
+        return None
+    new = export_job_create(
+        project=job.project,
+        user=user,
+        format=job.format,
+        bundle_formats=job.bundle_formats,
+        include_all=job.include_all,
+    )
+    for leftover in export_dir().glob(f"{job.pk}-*"):
+        leftover.unlink(missing_ok=True)
+    return new
 
 
 def export_job_file(job: ExportJob) -> Path | None:

@@ -8,7 +8,7 @@ outsiders 404.
 
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from annotator.annotations.models import Annotation, Kind, Status
@@ -19,7 +19,12 @@ from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.records import Selection
 from annotator.exports.services import MAX_ERRORS_SHOWN, dataset_import
 from annotator.exports.streams import export_stream
-from annotator.exports.tasks import dataset_import_create, export_job_create, export_job_file
+from annotator.exports.tasks import (
+    dataset_import_create,
+    export_job_create,
+    export_job_file,
+    export_job_restart,
+)
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
@@ -54,9 +59,18 @@ def export_download(request, slug):
 
 
 def export_jobs(request, slug):
-    """GET: the recent background exports (htmx polls it while one runs). POST: start one."""
+    """GET: the recent background exports (htmx polls it while one runs). POST: start one,
+    or start a stalled one again (`restart`: its id)."""
     membership = membership_or_404(request.user, slug, Role.REVIEWER)
-    if request.method == "POST":
+    if request.method == "POST" and "restart" in request.POST:
+        restart = request.POST["restart"]
+        job = get_object_or_404(
+            ExportJob, project=membership.project, pk=restart if restart.isdigit() else 0
+        )
+        export_job_restart(job=job, user=request.user)
+        if not request.htmx:
+            return redirect("exports:page", slug=slug)
+    elif request.method == "POST":
         form = ExportForm(request.POST)
         if not form.is_valid():
             return _page(request, membership, form, ImportForm(), status=422)
@@ -105,8 +119,7 @@ def dataset_upload(request, slug):
         membership,
         ExportForm(),
         ImportForm(),
-        report=report,
-        status=200 if report.ok else 422,
+        report=report,  # a full page either way: the report lists the lines that failed
     )
 
 
@@ -131,7 +144,10 @@ def _jobs(project) -> dict:
         DatasetImport.objects.filter(project=project).select_related("created_by")[:RECENT_JOBS]
     )
     active = (JobStatus.QUEUED, JobStatus.RUNNING)
-    running = any(job.status in active for job in [*jobs, *imports])
+    # A stalled export needs someone to start it again: no point polling for it.
+    running = any(job.status in active and not job.stalled for job in jobs) or any(
+        dataset_import.status in active for dataset_import in imports
+    )
     return {"jobs": jobs, "imports": imports, "job_running": running}
 
 
