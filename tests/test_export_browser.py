@@ -68,6 +68,6 @@ def test_import_reports_bad_lines(page_as, tmp_path, artifacts):
     report = page.locator(".import-report")
     report.wait_for()
     page.screenshot(path=str(artifacts / "export-import-report.png"), full_page=True)
-    assert "1 articles, 1 annotations" in report.inner_text()
+    assert "1 article, 1 annotation" in report.inner_text()
     assert "line 2: label 1: '<i>who</i>' is not one of claim" in report.inner_text()
     assert Annotation.objects.filter(quote="Sirens were heard ").exists()

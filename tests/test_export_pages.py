@@ -181,7 +181,7 @@ def test_import_page_lists_bad_lines_as_text(login, demo, demo_users):
     page = login(demo_users["owner"]).post(page_url("exports:import"), {"file": upload})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "1 articles" in html
+    assert "1 article, 0 annotations" in html
     assert "line 2" in html and "&lt;script&gt;" in html and SCRIPT not in html
     assert "line 3" in html and "not valid JSON" in html
     reviewer = login(demo_users["reviewer"]).post(page_url("exports:import"), {"file": upload})
@@ -206,5 +206,5 @@ def test_large_upload_is_imported_in_the_background(
     assert job.report["error_count"] == 1 and job.report["errors"][0][0] == 2
     assert list((tmp_path / "imports").iterdir()) == []  # the upload is not kept
     html = client.get(page_url()).content.decode()
-    assert "1 articles, 1 annotations" in html and "1 lines not imported" in html
+    assert "1 article, 1 annotation" in html and "1 line not imported" in html
     assert Project.objects.get(slug="demo").articles.filter(title__startswith="The bridge").exists()

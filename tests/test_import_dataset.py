@@ -62,7 +62,7 @@ def test_round_trip_brings_sources_events_and_grades(tmp_path, demo, empty):
     assert relations > 0
     assert (
         f"4 articles, {spans} annotations and {links} links imported ({relations} claim "
-        "relations, 5 new sources, 1 new events)"
+        "relations, 5 new sources, 1 new event)"
     ) in out
     meridian = Source.objects.get(project=empty, name="Meridian Wire")
     assert meridian.other_names == ["ميريديان", "وكالة ميريديان"]
@@ -115,7 +115,7 @@ def test_bad_lines_are_reported_by_number_and_store_nothing(tmp_path, demo, empt
     assert "line 6: the line: 'spans' is a required property" in err
     assert "line 8: not UTF-8 text" in err
     assert "line 9: neither an annotator line" in err
-    assert "1 articles" in out
+    assert "1 article, " in out
     # Only the good line's article and its spans, sources and event are stored.
     assert Article.objects.filter(project=empty).count() == 1
     assert Annotation.objects.filter(article__project=empty).count() == len(good["spans"])

@@ -71,11 +71,16 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"{self.articles} articles, {self.spans} annotations and {self.links} links imported "
-            f"({self.relations} claim relations, {self.sources} new sources, "
-            f"{self.events} new events); "
-            f"{len(self.skipped)} lines skipped, {len(self.errors)} lines with errors."
+            f"{_n(self.articles, 'article')}, {_n(self.spans, 'annotation')} and "
+            f"{_n(self.links, 'link')} imported ({_n(self.relations, 'claim relation')}, "
+            f"{_n(self.sources, 'new source')}, {_n(self.events, 'new event')}); "
+            f"{_n(len(self.skipped), 'line')} skipped, "
+            f"{_n(len(self.errors), 'line')} with errors."
         )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def dataset_import(
