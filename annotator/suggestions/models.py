@@ -18,6 +18,8 @@
   A decided span is never suggested again (unique per article, kind and span), and the
   log is what the per-rule statistics count.
 - RuleSetting switches one rule off (or back on) in one project, saying why.
+- ClaimRanker is the model learnt from a project's claim decisions; ClaimScore its score for a
+  pending claim suggestion (see ranker.py).
 """
 
 import pgtrigger
@@ -181,3 +183,72 @@ class RuleSetting(models.Model):
 
     def __str__(self):
         return f"{self.rule}: {'on' if self.enabled else 'off'}"
+
+
+class ClaimRanker(models.Model):
+    """A model learnt from one project's decisions on claim candidates (annotator/suggestions/
+    ranker.py). One per project, replaced on every training; `model` holds the fitted
+    scikit-learn pipeline, pickled by joblib and only ever read back from this table."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="claim_ranker")
+    trained_at = models.DateTimeField()
+    seconds = models.FloatField()  # training time, cross-validation included
+    decisions = models.PositiveIntegerField()  # claim decisions it learnt from
+    accepted = models.PositiveIntegerField()  # of which accepted (as they were or edited)
+    # Cross-validated precision of the top_k ranked candidates: by the engine's confidence
+    # (before) and by the model (after).
+    top_k = models.PositiveIntegerField()
+    precision_before = models.FloatField()
+    precision_after = models.FloatField()
+    library_version = models.CharField(max_length=20)  # scikit-learn that pickled the model
+    model = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted__lte=models.F("decisions")),
+                name="claim_ranker_accepted_lte_decisions",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(top_k__gte=1, top_k__lte=models.F("decisions")),
+                name="claim_ranker_top_k_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(precision_before__gte=0, precision_before__lte=1)
+                & models.Q(precision_after__gte=0, precision_after__lte=1),
+                name="claim_ranker_precision_0_to_1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"claim ranker of {self.project_id} ({self.decisions} decisions)"
+
+    @property
+    def rejected(self) -> int:
+        return self.decisions - self.accepted
+
+    @property
+    def in_use(self) -> bool:
+        """It re-ranks only when it ranked better than the rules in cross-validation."""
+        return self.precision_after > self.precision_before
+
+
+class ClaimScore(models.Model):
+    """The claim ranker's score for one pending claim suggestion. Kept beside the annotation
+    (not written into its confidence) so the engine's confidence stays what decisions record
+    and what "precision before" is measured on; pending_suggestions orders by the score."""
+
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, primary_key=True, related_name="claim_score"
+    )
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=1), name="claim_score_0_to_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.annotation_id}: {self.score:.2f}"

@@ -13,6 +13,9 @@ function is keyword-only; permission checks (membership_or_404) belong to the vi
     rule_statistics(*, project) / suggester_statistics(*, project) -> list[RuleStats]
     rule_switch(*, project, rule, enabled, user, reason="") -> RuleSetting
     rules_review(*, project, rules=None) -> list[str]   (automatic switch-off)
+
+Claim decisions also queue the claim ranker's training (tasks.py, ranker.py), whose scores
+order pending claim candidates.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ import regex
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotator.annotations.models import Annotation, Kind, LinkKind, Status
@@ -32,6 +36,7 @@ from annotator.annotations.services import (
 )
 from annotator.articles.models import Article
 from annotator.sources.models import Source
+from annotator.suggestions import ranker, tasks
 from annotator.suggestions.engine import SUGGESTER_KIND, SourceRef, Suggestion, suggest
 from annotator.suggestions.models import (
     DateSuggestion,
@@ -149,6 +154,8 @@ def suggestions_run(*, article: Article, user=None) -> RunResult:
         article = Article.objects.select_for_update().get(pk=article.pk)
         state = _ArticleState(article, sources)
         claims = _store_claims(article, found, state, result)
+        pending_claims = [c for c in claims.values() if c.status == Status.SUGGESTED]
+        ranker.claim_candidates_score(project_id=article.project_id, annotations=pending_claims)
         for suggestion in found:
             if suggestion.kind in (Kind.HEDGE, Kind.ATTRIBUTION):
                 _store_span(article, suggestion, claims, state, result, user)
@@ -288,11 +295,13 @@ def _store_date(article, suggestion, claims, state: _ArticleState, result: RunRe
 
 
 def pending_suggestions(*, article: Article, kind: str | None = None):
-    """The article's undecided span suggestions, most confident first (claims: ranked)."""
+    """The article's undecided span suggestions, most confident first. Claim candidates are
+    ranked by the project's claim ranker when it is in use (ClaimScore), else by the rules."""
     queryset = Annotation.objects.filter(article=article, status=Status.SUGGESTED)
     if kind:
         queryset = queryset.filter(kind=kind)
-    return queryset.order_by("-confidence", "start", "pk")
+    rank = Coalesce("claim_score__score", "confidence")
+    return queryset.order_by(rank.desc(nulls_last=True), "start", "pk")
 
 
 def overlapping_annotations(annotation: Annotation, start=None, end=None) -> list[Annotation]:
@@ -373,6 +382,8 @@ def suggestion_accept(
         decision.annotation = accepted
         decision.save(update_fields=["annotation"])
     rules_review(project=current.article.project, rules=[decision.rule])
+    if decision.kind == SuggestionKind.CLAIM:
+        tasks.claim_ranker_enqueue_if_due(current.article.project, decision)
     return accepted
 
 
@@ -391,6 +402,8 @@ def suggestion_reject(*, annotation: Annotation, user) -> SuggestionDecision:
         decision = _decision(current, Decision.REJECTED, user)
         annotation_delete(annotation=current, user=user)
     rules_review(project=current.article.project, rules=[decision.rule])
+    if decision.kind == SuggestionKind.CLAIM:
+        tasks.claim_ranker_enqueue_if_due(current.article.project, decision)
     return decision
 
 

@@ -1,14 +1,22 @@
-"""Background suggesting (django-tasks, database backend): run by `manage.py db_worker`.
+"""Background work of the suggestions app (django-tasks, database backend): run by
+`manage.py db_worker`.
 
-Importers call suggestions_enqueue(article) once the article is saved; the suggesters then
-run without holding up the import.
+- Importers call suggestions_enqueue(article) once the article is saved; the suggesters then
+  run without holding up the import.
+- Claim decisions call claim_ranker_enqueue_if_due(project, decision), and the Suggestions page's
+  "Retrain now" calls claim_ranker_enqueue(project): the claim ranker (ranker.py) learns
+  from the project's decisions in a few seconds at most.
 """
 
 from django.db import transaction
 from django_tasks import task
 
 from annotator.articles.models import Article
-from annotator.suggestions.services import suggestions_run
+from annotator.projects.models import Project
+
+# Modules, not names: services imports this module too (to queue training after decisions).
+from annotator.suggestions import ranker, services
+from annotator.suggestions.models import SuggestionDecision
 
 
 @task()
@@ -17,9 +25,36 @@ def suggestions_run_task(article_id: int) -> dict:
     article = Article.objects.filter(pk=article_id).first()
     if article is None:  # deleted before the worker got to it
         return {"created": {}, "missing": True}
-    return suggestions_run(article=article).as_dict()
+    return services.suggestions_run(article=article).as_dict()
 
 
 def suggestions_enqueue(article: Article) -> None:
     """Queue the suggesters for `article` once its row is committed (the worker must see it)."""
     transaction.on_commit(lambda: suggestions_run_task.enqueue(article.pk))
+
+
+@task()
+def claim_ranker_train_task(project_id: int) -> dict:
+    """Train the project's claim ranker; returns whether it did and the figures."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return {"trained": False, "message": "The project was deleted."}
+    return ranker.claim_ranker_train(project=project).as_dict()
+
+
+def claim_ranker_enqueue(project: Project) -> None:
+    """Queue training once the caller's transaction (e.g. the decision) is committed."""
+    transaction.on_commit(lambda: claim_ranker_train_task.enqueue(project.pk))
+
+
+def claim_ranker_enqueue_if_due(project: Project, decision: SuggestionDecision) -> bool:
+    """After a claim decision: queue training when this decision gave the project enough to
+    learn from, and then on every RETRAIN_EVERY-th claim decision. Exact moments rather than
+    "no model yet", so a worker that lags behind does not get one training per decision."""
+    counts = ranker.claim_decision_counts(project)
+    wanted = decision.decision in ranker.WANTED
+    before = ranker.DecisionCounts(total=counts.total - 1, accepted=counts.accepted - wanted)
+    if counts.enough and (not before.enough or counts.total % ranker.RETRAIN_EVERY == 0):
+        claim_ranker_enqueue(project)
+        return True
+    return False

@@ -6,4 +6,5 @@ app_name = "suggestions"
 urlpatterns = [
     path("p/<slug:slug>/suggestions/", views.suggestion_stats, name="stats"),
     path("p/<slug:slug>/suggestions/rules/", views.rule_toggle, name="toggle"),
+    path("p/<slug:slug>/suggestions/ranker/", views.ranker_retrain, name="retrain"),
 ]
