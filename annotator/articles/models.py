@@ -183,6 +183,12 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def web_url(self) -> str:
+        """The URL if it is a web address, to link to; "" otherwise. A dataset import stores
+        the URL as given, and a `javascript:` one must never become a link."""
+        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+
 
 class Origin(models.TextChoices):
     UPLOAD = "upload", "Uploaded file"

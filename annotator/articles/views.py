@@ -297,6 +297,9 @@ def original(request, slug, article_id):
     membership = membership_or_404(request.user, slug)
     source_file = get_object_or_404(SourceFile, article_id=article_id, project=membership.project)
     response = HttpResponse(bytes(source_file.data), content_type="application/octet-stream")
-    name = source_file.name.rsplit("/", 1)[-1] or "article"
+    # Invisible characters dropped, as Django does for uploads: a right-to-left override
+    # (U+202E) in a zip member's name would make "a\u202etxt.exe" read as "aexe.txt".
+    base = source_file.name.rsplit("/", 1)[-1]
+    name = "".join(char for char in base if char.isprintable()) or "article"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response

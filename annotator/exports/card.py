@@ -89,9 +89,9 @@ def dataset_card(selection: Selection, counts: dict, files: list[str], exported_
     project = selection.project
     lines = [
         front_matter(project.name, "articles.jsonl" in files),
-        f"# {project.name}",
+        f"# {_plain(project.name)}",
         "",
-        project.description or "",
+        _plain(project.description),
         "",
         f"Exported from annotator on {exported_at:%Y-%m-%d %H:%M} UTC. "
         + (
@@ -182,6 +182,12 @@ def _people(title: str, people: list[tuple[str, int]]) -> str:
     if not people:
         return f"- {title}: none."
     return f"- {title}: " + ", ".join(f"{name} ({n})" for name, n in people) + "."
+
+
+def _plain(text: str) -> str:
+    """Plain text inside Markdown: markup in it is shown, never run, by whatever renders
+    the card (the guidelines, in contrast, are Markdown by design)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _demoted(markdown: str) -> str:
