@@ -127,7 +127,7 @@ def test_too_few_decisions_no_model_and_the_page_says_why(login, demo, demo_user
     assert not ClaimRanker.objects.exists()
 
 
-def test_reranking_puts_candidates_like_the_accepted_ones_first(demo, demo_users, settings):
+def test_reranking_puts_candidates_like_the_accepted_ones_first(login, demo, demo_users, settings):
     waiting = make_article(demo, NEW_EN, "en", "Waiting")
     suggestions_run(article=waiting)
     by_rules = [c.quote for c in claims(waiting)]
@@ -138,6 +138,14 @@ def test_reranking_puts_candidates_like_the_accepted_ones_first(demo, demo_users
     # Pending candidates were scored when the model was trained …
     assert claims(waiting)[0].quote.startswith("Soldiers withdrew")
     assert ClaimScore.objects.filter(annotation__article=waiting).count() == 2
+    # The editor's list of open claim candidates (the Shift+A preview) shows it first.
+    preview = login(demo_users["annotator"]).get(
+        reverse("annotations:accept_all", args=["demo", waiting.pk]),
+        {"kind": "claim"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = preview.content.decode()
+    assert html.index("Soldiers withdrew") < html.index("This story was updated")
     # … and new ones are scored as they are suggested, Arabic ones too.
     arabic = make_article(demo, NEW_AR, "ar", "جديد")
     suggestions_run(article=arabic)

@@ -6,7 +6,10 @@ Telegram", background paragraphs) often has those features too. The ranker learn
 project's decisions on claim candidates (accepted or edited = wanted, rejected = not):
 
 - features: character n-grams (2–5 characters within word boundaries, TF-IDF) of the
-  candidate's quote; they work for Arabic as for English with no tokeniser and no download;
+  candidate's quote, which work for Arabic as for English with no tokeniser and no
+  download, plus the engine's own confidence (weighted so that with few decisions the
+  model starts near the rules' ranking: on bench/ranker.py's decision set, n-grams alone
+  rank worse than the rules below ~20 decisions, with the confidence they do not);
 - classifier: scikit-learn's LogisticRegression (balanced classes, fixed random_state);
 - figures: the same pipeline is cross-validated over the decisions (stratified k-fold, every
   candidate scored by a model that never saw it); "precision" is the share accepted among
@@ -20,7 +23,8 @@ Its scores live in ClaimScore rows next to pending claim suggestions; pending_su
 orders by them. The engine's confidence on the annotation is left as it was.
 
     claim_decision_counts(project) -> DecisionCounts
-    ranker_evaluate(quotes, labels, rule_confidences) -> Evaluation   (no database)
+    ranker_inputs(quotes, confidences) -> array; claim_ranker_pipeline() -> Pipeline
+    ranker_evaluate(quotes, labels, confidences) -> Evaluation   (no database)
     claim_ranker_train(*, project) -> TrainResult
     claim_scores_refresh(*, ranker) -> int
     claim_candidates_score(*, project_id, annotations) -> int
@@ -36,10 +40,12 @@ import sklearn
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from annotator.annotations.models import Annotation, Kind, Status
 from annotator.suggestions.models import (
@@ -56,6 +62,10 @@ RETRAIN_EVERY = 10  # claim decisions between automatic retrainings
 MAX_DECISIONS = 5000  # the most recent ones; keeps training within seconds
 TOP_SHARE = 1 / 3  # precision is measured on the top third of ranked candidates
 FOLDS = 5
+# Weight of the engine's confidence against the text's n-grams (each TF-IDF row has length
+# 1, so single n-gram values are small): 3 did best on bench/ranker.py from 10 to 600
+# decisions (1 under-uses the rules with few decisions, 10 over-uses them with many).
+RULES_WEIGHT = 3.0
 RANDOM_STATE = 0
 WANTED = (Decision.ACCEPTED, Decision.EDITED)
 
@@ -115,19 +125,37 @@ def claim_decision_counts(project) -> DecisionCounts:
     return DecisionCounts(total=counts["total"], accepted=counts["accepted"])
 
 
+def ranker_inputs(quotes, confidences) -> np.ndarray:
+    """What the pipeline reads: one row per candidate, its quote and the engine's confidence."""
+    rows = np.empty((len(quotes), 2), dtype=object)
+    rows[:, 0] = list(quotes)
+    rows[:, 1] = [0.0 if c is None else float(c) for c in confidences]
+    return rows
+
+
+def confidence_column(column) -> np.ndarray:
+    # Pickled by name inside stored models: keep its name and module.
+    return np.asarray(column, dtype=float)
+
+
 def claim_ranker_pipeline() -> Pipeline:
-    return make_pipeline(
-        TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            # NFKD without combining marks: drops Arabic short vowels and folds
-            # hamza / madda forms of alif as well as Latin accents.
-            strip_accents="unicode",
-            sublinear_tf=True,
-            max_features=20000,  # bounds the stored model's size
-        ),
-        LogisticRegression(class_weight="balanced", max_iter=1000, random_state=RANDOM_STATE),
+    text = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        # NFKD without combining marks: drops Arabic short vowels and folds hamza / madda
+        # forms of alif as well as Latin accents.
+        strip_accents="unicode",
+        sublinear_tf=True,
+        max_features=20000,  # bounds the stored model's size
     )
+    features = ColumnTransformer(
+        [("text", text, 0), ("rules", FunctionTransformer(confidence_column), [1])],
+        transformer_weights={"text": 1.0, "rules": RULES_WEIGHT},
+    )
+    classifier = LogisticRegression(
+        class_weight="balanced", max_iter=1000, random_state=RANDOM_STATE
+    )
+    return make_pipeline(features, classifier)
 
 
 def precision_at_top(scores, labels, k: int) -> float:
@@ -140,17 +168,17 @@ def precision_at_top(scores, labels, k: int) -> float:
     return float(wanted / k)
 
 
-def ranker_evaluate(quotes: list[str], labels: list[bool], rule_confidences) -> Evaluation:
+def ranker_evaluate(quotes: list[str], labels: list[bool], confidences) -> Evaluation:
     """Cross-validated precision of the top third: the engine's ranking vs the model's."""
     labels = np.asarray(labels, dtype=bool)
+    inputs = ranker_inputs(quotes, confidences)
     folds = min(FOLDS, int(labels.sum()), int((~labels).sum()))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
     model = claim_ranker_pipeline()
-    held_out = cross_val_predict(model, quotes, labels, cv=cv, method="predict_proba")[:, 1]
+    held_out = cross_val_predict(model, inputs, labels, cv=cv, method="predict_proba")[:, 1]
     top_k = max(1, round(len(labels) * TOP_SHARE))
-    rules = [0.0 if c is None else c for c in rule_confidences]
     return Evaluation(
-        precision_before=precision_at_top(rules, labels, top_k),
+        precision_before=precision_at_top(inputs[:, 1], labels, top_k),
         precision_after=precision_at_top(held_out, labels, top_k),
         top_k=top_k,
     )
@@ -166,6 +194,7 @@ def claim_ranker_train(*, project) -> TrainResult:
     )
     quotes = [quote for quote, _, _ in rows]
     labels = [decision in WANTED for _, decision, _ in rows]
+    confidences = [confidence for _, _, confidence in rows]
     counts = DecisionCounts(total=len(rows), accepted=sum(labels))
     if not counts.enough:
         with transaction.atomic():
@@ -173,8 +202,8 @@ def claim_ranker_train(*, project) -> TrainResult:
             ClaimRanker.objects.filter(project=project).delete()
         return TrainResult(trained=False, message=counts.shortfall, decisions=counts.total)
     started = time.perf_counter()
-    evaluation = ranker_evaluate(quotes, labels, [confidence for _, _, confidence in rows])
-    pipeline = claim_ranker_pipeline().fit(quotes, labels)
+    evaluation = ranker_evaluate(quotes, labels, confidences)
+    pipeline = claim_ranker_pipeline().fit(ranker_inputs(quotes, confidences), labels)
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
     with transaction.atomic():
@@ -227,7 +256,8 @@ def ranker_pipeline(ranker: ClaimRanker) -> Pipeline | None:
 
 
 def _scores(pipeline: Pipeline, annotations: list[Annotation]) -> list[ClaimScore]:
-    probabilities = pipeline.predict_proba([a.quote for a in annotations])[:, 1]
+    inputs = ranker_inputs([a.quote for a in annotations], [a.confidence for a in annotations])
+    probabilities = pipeline.predict_proba(inputs)[:, 1]
     return [
         # Rounded into 0..1 so that float noise never trips the table's CHECK.
         ClaimScore(annotation=a, score=min(1.0, max(0.0, round(float(p), 6))))
@@ -245,7 +275,7 @@ def claim_scores_refresh(*, ranker: ClaimRanker) -> int:
     pending = list(
         Annotation.objects.filter(
             article__project_id=ranker.project_id, kind=Kind.CLAIM, status=Status.SUGGESTED
-        ).only("pk", "quote")
+        ).only("pk", "quote", "confidence")
     )
     if pending:
         ClaimScore.objects.bulk_create(_scores(pipeline, pending), batch_size=2000)
