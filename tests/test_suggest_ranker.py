@@ -4,10 +4,13 @@ import hashlib
 import unicodedata
 from datetime import UTC, datetime
 
+import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from annotator.annotations.models import Annotation
 from annotator.articles.models import Article
+from annotator.projects.models import Project
 from annotator.suggestions.models import ClaimRanker, ClaimScore, SuggestionDecision
 from annotator.suggestions.ranker import precision_at_top
 from annotator.suggestions.services import (
@@ -18,6 +21,7 @@ from annotator.suggestions.services import (
 )
 from annotator.suggestions.tasks import claim_ranker_train_task
 
+User = get_user_model()
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The rules rank this newsroom's boilerplate ("updated at …", "Follow us …": a date, a number,
 # a place) above its real claims; the editors reject the boilerplate.
@@ -234,6 +238,24 @@ def test_retrain_button_is_for_reviewers(
     assert ClaimRanker.objects.get(project=demo).decisions == 12
     page = login(demo_users["owner"]).get(stats_url()).content.decode()
     assert "12 decisions (6 accepted, 6 rejected)" in page
+
+
+@pytest.mark.browser
+def test_reviewer_retrains_from_the_page(page_as, settings, artifacts):
+    demo = Project.objects.get(slug="demo")
+    decide_like_the_editors(demo, User.objects.get(username="reviewer"), articles=3, arabic=1)
+    settings.TASKS = IMMEDIATE  # the button's task runs at once, in the server
+    page = page_as("reviewer")
+    page.goto("/p/demo/suggestions/")
+    section = page.inner_text("#claim-ranker")
+    assert "No model yet" in section and "16 decided claim candidates (8 accepted, 8" in section
+    page.click("#retrain-ranker")
+    page.wait_for_selector(".ranker-figures")
+    assert "Retraining on 16 claim decisions" in page.inner_text(".messages")
+    figures = page.inner_text(".ranker-figures")
+    assert "Precision before (rules)" in figures
+    assert "16 decisions (8 accepted, 8 rejected)" in figures
+    page.screenshot(path=artifacts / "suggestions-ranker.png", full_page=True)
 
 
 def test_a_retraining_with_too_few_decisions_drops_the_old_model(demo, demo_users, settings):
