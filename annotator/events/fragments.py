@@ -81,7 +81,7 @@ def table_rows(rows, slug: str, can_review: bool) -> str:
             f'<td class="nowrap">{claimed_time(claim)}</td>'
             f'<td dir="auto" class="quote-cell">{_swatch(row)} <a href="{link}">'
             f"{row['quote_html']}</a>{outside}</td>"
-            f'<td dir="auto">{escape(_outlet(claim))}{grade}</td>'
+            f'<td dir="auto"><bdi>{escape(_outlet(claim))}</bdi>{grade}</td>'
             f'<td dir="auto" class="chain">{chains}</td>'
             f'<td class="nowrap">{_date(claim.article.published_at, "j M H:i") or "—"}</td>'
             f'<td class="credibility-cell">{credibility}</td>'
