@@ -163,6 +163,7 @@ PAGES = {
     "suggestions:toggle": {
         "POST": Call(REVIEWERS, data=lambda w: {"rule": "hedge:reportedly", "enabled": "0"})
     },
+    "suggestions:retrain": {"POST": REVIEWERS},  # queues the claim ranker's training
     # Export and dataset import
     "exports:page": {"GET": REVIEWERS},
     "exports:download": {"GET": REVIEWERS},
