@@ -35,9 +35,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret  # noqa: E402
 
 from annotator.accounts.services import api_token_create  # noqa: E402
 from annotator.annotations.models import Annotation  # noqa: E402
@@ -46,6 +44,7 @@ from annotator.articles.models import Article  # noqa: E402
 from annotator.projects.models import Membership, Project, Role  # noqa: E402
 
 PORT = 8123
+BENCH_PASSWORD = "bench-only-password"
 SENTENCE = (
     "Officials said about 300 troops left the Tal Safra base on Tuesday, sources told "
     "Meridian Wire. وقال مسؤول إن نحو 300 عنصر غادروا القاعدة. "
@@ -87,14 +86,38 @@ def build_article():
     return user, project, article
 
 
-def session_cookies(user):
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    secret = _get_new_csrf_string()
-    return {"sessionid": session.session_key, "csrftoken": secret}, _mask_cipher_secret(secret)
+def login_cookies(username: str, password: str) -> tuple[dict, str]:
+    """Log in through the login form, as a browser does: session and CSRF cookies."""
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    conn.request("GET", "/login/")
+    page = conn.getresponse()
+    html = page.read().decode()
+    cookies = dict(
+        header.split(";")[0].split("=", 1)
+        for name, header in page.getheaders()
+        if name.lower() == "set-cookie"
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    body = f"username={username}&password={password}&csrfmiddlewaretoken={token}"
+    conn.request(
+        "POST",
+        "/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookies['csrftoken']}",
+            "Referer": f"http://127.0.0.1:{PORT}/",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    for name, header in response.getheaders():
+        if name.lower() == "set-cookie":
+            key, value = header.split(";")[0].split("=", 1)
+            cookies[key] = value
+    if "sessionid" not in cookies:
+        raise SystemExit(f"could not log in as {username}: {response.status}")
+    return cookies, cookies["csrftoken"]  # rotated at login; the header may carry the secret
 
 
 class Client:
@@ -113,6 +136,8 @@ class Client:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
             response.read()
+            if response.status in (301, 302):
+                self.location = response.getheader("Location")
         except (http.client.HTTPException, OSError):
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
@@ -172,10 +197,9 @@ def main():
     args = parser.parse_args()
 
     user, project, article = build_article()
-    cookies, csrf = session_cookies(user)
+    user.set_password(BENCH_PASSWORD)
+    user.save()
     token = api_token_create(user=user, name="bench")[1]
-    page_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-    htmx_headers = {**page_headers, "X-CSRFToken": csrf, "HX-Request": "true"}
     api_headers = {"Authorization": f"Bearer {token}"}
     quote = "Meridian Wire"
     start = article.text.index(quote)
@@ -195,7 +219,11 @@ def main():
 
     last_before = Annotation.objects.filter(article=article).order_by("-pk").first().pk
     server = start_gunicorn(args.workers, args.threads)
+    cookies, csrf = login_cookies(user.get_username(), BENCH_PASSWORD)
+    page_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    htmx_headers = {**page_headers, "X-CSRFToken": csrf, "HX-Request": "true"}
     rows = []
+    unexpected = set()
     try:
 
         def sequential(name, headers, method, path, body, content_type, count, expect):
@@ -206,7 +234,9 @@ def main():
             for _ in range(count):
                 elapsed, status = client.request(method, path, body, content_type)
                 times.append(elapsed)
-                errors += status != expect
+                if status != expect:
+                    errors += 1
+                    unexpected.add((status, getattr(client, "location", None)))
             rows.append((name, count, errors, times, None))
 
         def concurrent(name, headers, method, path, body, content_type, expect):
@@ -280,6 +310,8 @@ def main():
     print(
         f"{'measure':40} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}"
     )
+    if unexpected:
+        print(f"unexpected statuses: {sorted(unexpected)}")
     for name, count, errors, times, rate in rows:
         ms = [t * 1000 for t in times]
         print(
