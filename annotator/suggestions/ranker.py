@@ -48,6 +48,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from annotator.annotations.models import Annotation, Kind, Status
+from annotator.projects.models import Project
 from annotator.suggestions.models import (
     ClaimRanker,
     ClaimScore,
@@ -207,6 +208,8 @@ def claim_ranker_train(*, project) -> TrainResult:
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
     with transaction.atomic():
+        # Two trainings of one project (a retrain pressed while one was queued) store in turn.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
         ranker, _ = ClaimRanker.objects.update_or_create(
             project=project,
             defaults={
@@ -256,6 +259,8 @@ def ranker_pipeline(ranker: ClaimRanker) -> Pipeline | None:
 
 
 def _scores(pipeline: Pipeline, annotations: list[Annotation]) -> list[ClaimScore]:
+    if not annotations:
+        return []
     inputs = ranker_inputs([a.quote for a in annotations], [a.confidence for a in annotations])
     probabilities = pipeline.predict_proba(inputs)[:, 1]
     return [
@@ -263,6 +268,17 @@ def _scores(pipeline: Pipeline, annotations: list[Annotation]) -> list[ClaimScor
         ClaimScore(annotation=a, score=min(1.0, max(0.0, round(float(p), 6))))
         for a, p in zip(annotations, probabilities, strict=True)
     ]
+
+
+def _scores_store(scores: list[ClaimScore]) -> None:
+    """Insert or overwrite (a suggestions run may score the same candidate meanwhile)."""
+    ClaimScore.objects.bulk_create(
+        scores,
+        update_conflicts=True,
+        unique_fields=["annotation"],
+        update_fields=["score"],
+        batch_size=2000,
+    )
 
 
 def claim_scores_refresh(*, ranker: ClaimRanker) -> int:
@@ -277,8 +293,7 @@ def claim_scores_refresh(*, ranker: ClaimRanker) -> int:
             article__project_id=ranker.project_id, kind=Kind.CLAIM, status=Status.SUGGESTED
         ).only("pk", "quote", "confidence")
     )
-    if pending:
-        ClaimScore.objects.bulk_create(_scores(pipeline, pending), batch_size=2000)
+    _scores_store(_scores(pipeline, pending))
     return len(pending)
 
 
@@ -290,12 +305,7 @@ def claim_candidates_score(*, project_id: int, annotations: list[Annotation]) ->
     pipeline = ranker_pipeline(ranker) if ranker and ranker.in_use else None
     if pipeline is None:
         return 0
-    ClaimScore.objects.bulk_create(
-        _scores(pipeline, annotations),
-        update_conflicts=True,
-        unique_fields=["annotation"],
-        update_fields=["score"],
-    )
+    _scores_store(_scores(pipeline, annotations))
     return len(annotations)
 
 
