@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
 
 from annotator.annotations.models import Annotation
 from annotator.articles.models import Article
@@ -223,18 +226,23 @@ def test_a_model_pickled_by_another_scikit_learn_is_not_loaded(login, demo, demo
     assert "saved by scikit-learn 0.1" in html and "retrain it" in html
 
 
-def test_retrain_button_is_for_reviewers(
-    login, demo, demo_users, outsider, settings, django_capture_on_commit_callbacks
+def test_retrain_button_is_for_reviewers_and_the_worker_trains(
+    login, demo, demo_users, outsider, monkeypatch, django_capture_on_commit_callbacks
 ):
     decide_like_the_editors(demo, demo_users["reviewer"], articles=3, arabic=0)
-    settings.TASKS = IMMEDIATE
     assert login(demo_users["annotator"]).post(retrain_url()).status_code == 403
     assert login(outsider).post(retrain_url()).status_code == 404
     assert login(demo_users["reviewer"]).get(retrain_url()).status_code == 405
-    assert not ClaimRanker.objects.exists()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # settings: the database backend
         response = login(demo_users["reviewer"]).post(retrain_url())
     assert response.status_code == 302 and response.url == stats_url()
+    queued = DBTaskResult.objects.get(task_path__endswith="claim_ranker_train_task")
+    assert queued.status == "READY" and not ClaimRanker.objects.exists()
+    # `manage.py db_worker`, in this process and the test's transaction.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL" and queued.return_value["trained"]
     assert ClaimRanker.objects.get(project=demo).decisions == 12
     page = login(demo_users["owner"]).get(stats_url()).content.decode()
     assert "12 decisions (6 accepted, 6 rejected)" in page
