@@ -67,6 +67,7 @@ MIDDLEWARE = [
     # writable: a clear message before anything is stored (annotator/health.py).
     "annotator.health.DatabaseUnavailableMiddleware",
     "annotator.health.UploadStorageMiddleware",
+    "annotator.health.UnstorableTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,6 +160,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# In development and tests, serve static/ as it is now, not an old collectstatic copy.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
