@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from annotator import health
@@ -49,6 +50,19 @@ def not_found(request, exc):
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc):
+    """A request that does not fit the schema: 422 whose `detail` is a sentence, like every
+    other refusal of this API (the 422 schemas say so), and `errors` the list of problems."""
+    problems = [
+        f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'request'}: "
+        f"{error.get('msg', 'invalid')}"
+        for error in exc.errors
+    ]
+    detail = "Invalid request: " + "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
+    return api.create_response(request, {"detail": detail, "errors": exc.errors}, status=422)
 
 
 @api.exception_handler(OperationalError)

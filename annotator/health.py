@@ -8,9 +8,12 @@
 - Uploads are read before anything else looks at the request; when the disk is full or the
   upload folder (FILE_UPLOAD_TEMP_DIR) cannot be written, the person is told so, and nothing
   has been stored.
+- Text that PostgreSQL cannot store (a NUL character, half a surrogate pair) is refused at
+  the door with a clear answer, rather than failing in the database as a server error.
 """
 
 import errno
+import json
 import logging
 
 from django.contrib.auth.decorators import login_not_required
@@ -25,6 +28,7 @@ logger = logging.getLogger(__name__)
 # Not IntegrityError or DataError: those are about the data, and the views handle them.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 JSON_PATHS = ("/api/", "/healthz")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 RETRY_AFTER_SECONDS = 15
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -96,8 +100,8 @@ class DatabaseUnavailableMiddleware:
 
 class UploadStorageMiddleware:
     """Reads a multipart body here, before the CSRF check does, so that a full disk or an
-    unwritable FILE_UPLOAD_TEMP_DIR gives a clear answer instead of a server error. Django
-    removes the temporary files of a failed upload; no view has run, so nothing is stored."""
+    unwritable FILE_UPLOAD_TEMP_DIR gives a clear answer instead of a server error. The
+    half-written temporary file is removed; no view has run, so nothing is stored."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -107,8 +111,66 @@ class UploadStorageMiddleware:
             try:
                 request.POST  # noqa: B018 (parses the body, files included)
             except OSError as error:
+                for handler in request.upload_handlers:
+                    handler.upload_interrupted()  # removes a half-written temporary file
                 return upload_not_stored(request, error)
         return self.get_response(request)
+
+
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return "a NUL character (U+0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "half of a surrogate pair, which is not valid Unicode"
+    return None
+
+
+def _strings(data):
+    """Every string in parsed JSON, keys included."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+class UnstorableTextMiddleware:
+    """Query parameters, form fields and JSON bodies may not hold text the database cannot
+    store: 400 (a page) or 422 (the API, like its other refusals) that says what is wrong.
+    Uploaded files are not looked at here: the importers read and check those."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = self._problem(request)
+        if problem is None:
+            return self.get_response(request)
+        message = f"The request holds {problem}, which cannot be stored. Remove it and try again."
+        if request.path_info.startswith(JSON_PATHS):
+            errors = [{"loc": ["request"], "msg": message, "type": "unstorable_text"}]
+            return JsonResponse({"detail": message, "errors": errors}, status=422)
+        page = render_to_string("503.html", {"title": "This cannot be stored", "message": message})
+        return HttpResponse(page, status=400)
+
+    def _problem(self, request) -> str | None:
+        texts = [text for key, values in request.GET.lists() for text in (key, *values)]
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            texts += [text for key, values in request.POST.lists() for text in (key, *values)]
+        elif request.content_type == "application/json" and request.body:
+            try:
+                texts += _strings(json.loads(request.body))
+            except RecursionError:
+                return "JSON nested too deeply"
+            except ValueError:
+                pass  # not JSON: the API says so itself
+        return next(filter(None, map(_unstorable, texts)), None)
 
 
 def upload_not_stored(request, error: OSError) -> HttpResponse:

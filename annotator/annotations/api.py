@@ -4,7 +4,7 @@ workspace pages; offsets are Unicode code points into the article's stored text.
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member
@@ -15,6 +15,7 @@ from annotator.sources.models import Source
 
 router = Router(tags=["annotations"])
 
+MAX_OFFSET = 10**9  # list offsets past this are refused (422), not sent to the database
 CODE_POINTS = "Unicode code point offset into the article's stored text (NFC, \\n line ends)"
 
 
@@ -124,7 +125,7 @@ def _kind_fields(project, payload: KindFields) -> dict:
 @router.get(
     "/projects/{slug}/articles/", response=list[ArticleSummary], summary="List a project's articles"
 )
-def article_list(request, slug: str, offset: int = 0, limit: int = 100):
+def article_list(request, slug: str, offset: int = Query(0, le=MAX_OFFSET), limit: int = 100):
     membership = membership_or_404(request.user, slug)
     articles = membership.project.articles.select_related("outlet").order_by("pk")
     return articles[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 1000)]

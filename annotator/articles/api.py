@@ -54,6 +54,13 @@ class ImportOut(Schema):
     article: ImportedArticle | None
 
 
+class RequestInvalid(Schema):
+    """A request that does not fit the schema (annotator/api.py invalid_request)."""
+
+    detail: str
+    errors: list[dict]
+
+
 def _out(result: ImportResult) -> dict:
     article: Article | None = result.article
     return {
@@ -83,7 +90,7 @@ STATUS_CODES = {ItemStatus.IMPORTED: 201, ItemStatus.DUPLICATE: 200, ItemStatus.
 
 @router.post(
     "/projects/{slug}/article-imports/",
-    response={200: ImportOut, 201: ImportOut, 422: ImportOut},
+    response={200: ImportOut, 201: ImportOut, 422: ImportOut | RequestInvalid},
     summary="Import one article given as JSON text and metadata",
     description="201: imported; 200: the same text is already in the project (`article` is "
     "that one); 422: rejected, `reason` says why. Metadata left empty is detected from the "

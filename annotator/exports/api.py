@@ -28,7 +28,7 @@ class LineProblem(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class DatasetImportOut(Schema):
     articles: int
     spans: int
     links: int
@@ -60,7 +60,7 @@ def dataset_export(request, slug: str, query: Query[ExportQuery]):
 
 @router.post(
     "/projects/{slug}/import",
-    response={200: ImportOut, 403: dict, 404: dict},
+    response={200: DatasetImportOut, 403: dict, 404: dict},
     summary="Import a JSONL dataset (ours or doccano's)",
     description=(
         "Multipart upload, field `file`. One transaction per line (article): `errors` lists "

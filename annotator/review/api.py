@@ -4,8 +4,9 @@ rules as the review pages (reviewers and owners; annotators 403, outsiders 404).
 from datetime import datetime
 from typing import Literal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from annotator.annotations.api import MAX_OFFSET
 from annotator.annotations.services import AnnotationConflict
 from annotator.articles.models import ArticleStatus
 from annotator.review import services
@@ -75,7 +76,7 @@ def queue(
     annotator: str | None = None,
     outlet_id: int | None = None,
     status: Literal["ready", "reviewed", "in_progress"] = "ready",
-    offset: int = 0,
+    offset: int = Query(0, le=MAX_OFFSET),
     limit: int = 100,
 ):
     """Filter by `annotator` (user name: articles they annotated or are assigned) and by

@@ -1,0 +1,366 @@
+"""Faults: the database going away under a running server, two people saving the same
+annotation at once, and uploads that cannot be written to disk."""
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import quote
+
+import pghistory.models
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from annotator import devdb
+from annotator.accounts.services import api_token_create
+from annotator.annotations.models import Annotation
+from annotator.articles.models import Article, ImportBatch, SourceFile
+from annotator.projects.demo import DEMO_PASSWORD, DEMO_SLUG, demo_load
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PORT = 8104
+BASE = f"http://127.0.0.1:{PORT}"
+
+# --- The database restarts under a running server -------------------------------------
+
+HOLDER = """
+import json, sys
+from annotator import devdb
+params = devdb.start(sys.argv[1])
+devdb.ensure_database(params, "annotator_fault")
+print(json.dumps(params), flush=True)
+sys.stdin.read()  # attached until the test closes stdin or terminates this process
+"""
+
+
+class Database:
+    """An embedded PostgreSQL in a data directory of its own, kept running by a helper
+    process (the server stops when its last attached process exits)."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.holder = None
+        self.params = None
+
+    def start(self) -> dict:
+        self.holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(self.data_dir)],
+            cwd=PROJECT_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.params = json.loads(self.holder.stdout.readline())
+        return self.params
+
+    def stop(self) -> None:
+        self.holder.terminate()  # exits through atexit: the server is stopped
+        self.holder.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while devdb.is_running(self.data_dir) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not devdb.is_running(self.data_dir)
+
+    def url(self) -> str:
+        host = quote(self.params["host"], safe="")
+        return f"postgres://{self.params['user']}@{host}:{self.params['port']}/annotator_fault"
+
+
+@pytest.fixture
+def database():
+    data_dir = PROJECT_DIR / f".pgdata-fault-{uuid.uuid4().hex[:8]}"
+    db = Database(data_dir)
+    yield db
+    if db.holder and db.holder.poll() is None:
+        db.stop()
+    devdb.stop(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def manage(env, *args) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+class Browser:
+    """Just enough of a browser: cookies, CSRF token, status and body of every answer."""
+
+    def __init__(self):
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def open(self, path, data=None, headers=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(BASE + path, data=body, headers=headers or {})  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=30) as response:  # noqa: S310 (our server)
+                return response.status, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(), dict(error.headers)
+
+    def csrf(self, path) -> str:
+        _, page, _ = self.open(path)
+        return page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+    def log_in(self, username):
+        token = self.csrf("/login/")
+        status, page, _ = self.open(
+            "/login/",
+            {"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
+        )
+        assert status == 200 and "Log out" in page
+
+
+def wait_for(url, status, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                if response.status == status:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code == status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer {status} within {seconds} s")
+
+
+def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(database):
+    database.start()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DEV_DATABASE_NAME"},
+        "DATABASE_URL": database.url(),
+        "DEBUG": "1",  # the strictest case: DEBUG would show a traceback page
+        "LOG_LEVEL": "CRITICAL",
+    }
+    manage(env, "migrate", "--noinput", "-v", "0")
+    key = manage(
+        env,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User;"
+        "from annotator.accounts.services import api_token_create;"
+        "from annotator.projects.demo import demo_load;"
+        "demo_load();"
+        "print(api_token_create(user=User.objects.get(username='owner'), name='t')[1])",
+    ).split()[-1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "annotator.wsgi", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", "1", "--threads", "2", "--log-level", "critical"],
+        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(BASE + "/healthz", 200)
+        browser = Browser()
+        browser.log_in("owner")
+        api = {"Authorization": f"Bearer {key}"}
+        project = f"/p/{DEMO_SLUG}/"
+        events = f"/p/{DEMO_SLUG}/events/"
+        assert browser.open(project)[0] == 200
+        assert browser.open(f"/api/projects/{DEMO_SLUG}/events/", headers=api)[0] == 200
+        token = browser.csrf(events)
+
+        database.stop()
+        for path, data, headers in [
+            (project, None, {}),
+            (events, {"title": "Lost in the outage", "csrfmiddlewaretoken": token}, {}),
+            (project, None, {"HX-Request": "true"}),
+        ]:
+            status, page, response_headers = browser.open(path, data, headers)
+            assert status == 503, (path, status, page[:500])
+            assert "The database is not available" in page and "try again" in page
+            assert "Traceback" not in page and "psycopg" not in page
+            assert response_headers.get("Retry-After")
+        status, body, _ = browser.open(f"/api/projects/{DEMO_SLUG}/events/", headers=api)
+        assert status == 503 and "try again" in json.loads(body)["detail"]
+        status, body, _ = browser.open("/healthz")
+        assert status == 503 and json.loads(body)["status"] == "unavailable"
+
+        database.start()
+        wait_for(BASE + "/healthz", 200, seconds=30)
+        assert browser.open(project)[0] == 200  # the same session: nothing was lost
+        status, page, _ = browser.open(
+            events, {"title": "After the outage", "csrfmiddlewaretoken": token}
+        )
+        assert status == 200 and "After the outage" in page
+        status, body, _ = browser.open(f"/api/projects/{DEMO_SLUG}/events/", headers=api)
+        titles = [event["title"] for event in json.loads(body)]
+        assert status == 200 and "After the outage" in titles
+        assert "Lost in the outage" not in titles
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+# --- Two people save the same annotation at once --------------------------------------
+
+
+@pytest.fixture
+def shared_demo(transactional_db):
+    """The demo, committed, so that requests in other threads see it."""
+    demo_load()
+    return Article.objects.get(project__slug=DEMO_SLUG, outlet__name="Meridian Wire")
+
+
+def at_once(*calls):
+    """Run the calls in threads released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def updates_of(annotation):
+    events = pghistory.models.Events.objects.tracks(annotation)
+    return [e for e in events if e.pgh_label == "update"]
+
+
+def test_two_saves_of_one_annotation_in_the_workspace_one_wins(shared_demo):
+    users = {u.username: u for u in get_user_model().objects.all()}
+    for round_number in range(3):
+        annotation = Annotation.objects.filter(article=shared_demo).order_by("pk")[round_number]
+        before = len(updates_of(annotation))
+        url = reverse("annotations:save", args=[DEMO_SLUG, annotation.pk])
+        clients = {}
+        for name in ("reviewer", "owner"):
+            clients[name] = Client()
+            clients[name].force_login(users[name])
+
+        def save(name, annotation=annotation, url=url, clients=clients):
+            return clients[name].post(
+                url,
+                {"version": annotation.version, "kind": annotation.kind, "note": f"by {name}"},
+                HTTP_HX_REQUEST="true",
+            )
+
+        first, second = at_once(lambda: save("reviewer"), lambda: save("owner"))
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        winner = "reviewer" if first.status_code == 200 else "owner"
+        loser_page = (second if first.status_code == 200 else first).content.decode()
+        assert f"by {winner}" in loser_page  # the conflict shows what was saved meanwhile
+        annotation.refresh_from_db()
+        assert annotation.note == f"by {winner}"
+        assert len(updates_of(annotation)) == before + 1
+
+
+def test_two_api_updates_of_one_annotation_one_gets_409(shared_demo):
+    users = {u.username: u for u in get_user_model().objects.all()}
+    annotation = Annotation.objects.filter(article=shared_demo).order_by("pk").last()
+    before = len(updates_of(annotation))
+    keys = {n: api_token_create(user=users[n], name="t")[1] for n in ("reviewer", "owner")}
+    path = f"/api/projects/{DEMO_SLUG}/annotations/{annotation.pk}/"
+
+    def patch(name):
+        return Client().patch(
+            path,
+            data=json.dumps({"version": annotation.version, "note": f"api {name}"}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {keys[name]}",
+        )
+
+    first, second = at_once(lambda: patch("reviewer"), lambda: patch("owner"))
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    won, lost = (first, second) if first.status_code == 200 else (second, first)
+    assert lost.json()["current"]["note"] == won.json()["note"]
+    assert lost.json()["current"]["version"] == annotation.version + 1
+    assert len(updates_of(annotation)) == before + 1
+
+
+# --- Uploads that cannot be written -----------------------------------------------------
+
+
+@pytest.fixture
+def big_upload():
+    """An upload over FILE_UPLOAD_MAX_MEMORY_SIZE, so Django writes it to a temporary file."""
+
+    def make():
+        line = "A long article line about the convoy that left the base at dawn.\n"
+        return SimpleUploadedFile("long.txt", (line * 60_000).encode())  # 3.9 MB
+
+    return make
+
+
+def assert_nothing_stored(project):
+    assert not ImportBatch.objects.filter(project=project).exists()
+    assert not SourceFile.objects.filter(project=project).exists()
+
+
+def test_unwritable_upload_folder_gives_a_clear_message_and_stores_nothing(
+    login, demo, demo_users, settings, tmp_path, big_upload
+):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "not-there")
+    owner = login(demo_users["owner"])
+    page = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [big_upload()]})
+    assert page.status_code == 503
+    text = page.content.decode()
+    assert "The upload could not be stored" in text and "Nothing was saved" in text
+    assert "cannot be written" in text
+    key = api_token_create(user=demo_users["owner"], name="t")[1]
+    api = Client().post(
+        f"/api/projects/{demo.slug}/article-imports/files/",
+        {"files": [big_upload()]},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert api.status_code == 503 and "Nothing was saved" in api.json()["detail"]
+    assert_nothing_stored(demo)
+
+
+def test_full_disk_gives_a_clear_message_and_leaves_no_partial_file(
+    login, demo, demo_users, settings, tmp_path, big_upload
+):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    owner = login(demo_users["owner"])
+    upload = big_upload()
+    # A file-size limit makes writes past 1 MB fail as on a full disk (EFBIG, like ENOSPC).
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))
+    try:
+        page = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [upload]})
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert page.status_code == 507
+    text = page.content.decode()
+    assert "disk is full" in text and "Nothing was saved" in text
+    assert list(tmp_path.iterdir()) == []  # the half-written temporary file is gone
+    assert_nothing_stored(demo)
+    # Once there is room again, the same upload goes through.
+    again = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [big_upload()]})
+    assert again.status_code == 302
