@@ -22,11 +22,12 @@ import pghistory.models
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test import Client
+from django.db import OperationalError, connection
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from playwright.sync_api import expect
 
-from annotator import devdb
+from annotator import devdb, health
 from annotator.accounts.services import api_token_create
 from annotator.annotations.models import Annotation
 from annotator.articles.models import Article, ImportBatch, SourceFile
@@ -40,7 +41,7 @@ BASE = f"http://127.0.0.1:{PORT}"
 
 HOLDER = """
 import json, sys
-from annotator import devdb
+from annotator import devdb, health
 params = devdb.start(sys.argv[1])
 devdb.ensure_database(params, "annotator_fault")
 print(json.dumps(params), flush=True)
@@ -364,3 +365,39 @@ def test_full_disk_gives_a_clear_message_and_leaves_no_partial_file(
     # Once there is room again, the same upload goes through.
     again = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [big_upload()]})
     assert again.status_code == 302
+
+
+# --- What a person sees when a click fails -----------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_click_during_an_outage_says_so_on_the_page(browser, live_demo, artifacts):
+    """htmx does not swap a 503: the page shows the server's message in a banner instead,
+    and takes it away once a request succeeds again."""
+    outage = health.database_unavailable(RequestFactory().get("/"), OperationalError("down"))
+    article = Article.objects.get(project__slug=DEMO_SLUG, outlet__name="Meridian Wire")
+    context = browser.new_context(base_url=live_demo.url, viewport={"width": 1300, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("#id_username", "owner")
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+        page.goto(f"/p/{DEMO_SLUG}/articles/{article.pk}/")
+        failing = f"**/p/{DEMO_SLUG}/annotations/*/"
+
+        def fail(route):
+            route.fulfill(status=503, body=outage.content, headers=dict(outage.items()))
+
+        page.route(failing, fail)
+        page.locator("#article-text mark").first.click()
+        banner = page.locator("#request-problem")
+        expect(banner).to_contain_text("The database is not answering")
+        expect(banner).to_contain_text("try again shortly")
+        page.screenshot(path=artifacts / "outage-banner.png")
+        page.unroute(failing)
+        page.locator("#article-text mark").first.click()
+        expect(banner).to_have_count(0)
+    finally:
+        context.close()
