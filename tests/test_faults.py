@@ -22,7 +22,7 @@ import pghistory.models
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -227,24 +227,53 @@ def shared_demo(transactional_db):
     return Article.objects.get(project__slug=DEMO_SLUG, outlet__name="Meridian Wire")
 
 
-def at_once(*calls):
-    """Run the calls in threads released together; their results in order."""
-    barrier = threading.Barrier(len(calls))
+def at_once(annotation, *calls):
+    """Run the calls in threads so that they really overlap: a third thread holds the
+    annotation's row lock until every call is waiting for it inside the save, then lets go.
+    Returns the calls' results in order."""
+    release, locked = threading.Event(), threading.Event()
     results = [None] * len(calls)
 
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        finally:
-            connection.close()  # each thread has its own connection
+    def hold_lock():
+        with transaction.atomic():
+            Annotation.objects.select_for_update().get(pk=annotation.pk)
+            locked.set()
+            release.wait(timeout=60)
 
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
+    def run(index, call):
+        results[index] = call()
+
+    def in_thread(target, *args):
+        def body():
+            try:
+                target(*args)
+            finally:
+                connection.close()  # each thread has its own connection
+
+        thread = threading.Thread(target=body)
         thread.start()
-    for thread in threads:
+        return thread
+
+    holder = in_thread(hold_lock)
+    assert locked.wait(timeout=30)
+    threads = [in_thread(run, i, call) for i, call in enumerate(calls)]
+    deadline = time.monotonic() + 30
+    while waiting_for_locks() < len(calls) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting_for_locks() == len(calls), "the saves did not overlap"
+    release.set()
+    for thread in [holder, *threads]:
         thread.join(timeout=60)
     return results
+
+
+def waiting_for_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
 
 
 def updates_of(annotation):
@@ -270,7 +299,7 @@ def test_two_saves_of_one_annotation_in_the_workspace_one_wins(shared_demo):
                 HTTP_HX_REQUEST="true",
             )
 
-        first, second = at_once(lambda: save("reviewer"), lambda: save("owner"))
+        first, second = at_once(annotation, lambda: save("reviewer"), lambda: save("owner"))
         assert sorted([first.status_code, second.status_code]) == [200, 409]
         winner = "reviewer" if first.status_code == 200 else "owner"
         loser_page = (second if first.status_code == 200 else first).content.decode()
@@ -295,7 +324,7 @@ def test_two_api_updates_of_one_annotation_one_gets_409(shared_demo):
             HTTP_AUTHORIZATION=f"Bearer {keys[name]}",
         )
 
-    first, second = at_once(lambda: patch("reviewer"), lambda: patch("owner"))
+    first, second = at_once(annotation, lambda: patch("reviewer"), lambda: patch("owner"))
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     won, lost = (first, second) if first.status_code == 200 else (second, first)
     assert lost.json()["current"]["note"] == won.json()["note"]
