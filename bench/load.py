@@ -9,10 +9,11 @@ What it does, all on 127.0.0.1:
   Arabic), one annotator account per editor, collectstatic;
 - gunicorn (gthread) with DEBUG=0, requests sent as the TLS proxy would (X-Forwarded-Proto:
   https, Origin), and `manage.py db_worker` as the task worker;
-- for --seconds, each editor opens articles (workspace page), creates, edits (with the
-  version it read) and deletes spans, links attributions and hedges to claims, and reads
-  the event's timeline, through the htmx endpoints the page uses (session cookie, CSRF
-  header) or the JSON API (token); each editor stops after --max-requests;
+- for --seconds, each editor (arriving within the first two think times) opens articles
+  (workspace page), creates, edits (with the version it read) and deletes spans, links
+  attributions and hedges to claims, and reads the event's timeline, through the htmx
+  endpoints the page uses (session cookie, CSRF header) or the JSON API (token), waiting
+  0.5 to 1.5 think times between actions; each editor stops after --max-requests;
 - meanwhile one reviewer downloads the JSONL export (streamed) over and over, and one
   uploads --import-files files through the upload page, which the worker imports;
 - then the save endpoint's throughput against a cheap page's, with clients that do not
@@ -271,10 +272,15 @@ class Recorder:
         self.times = defaultdict(list)
         self.errors = defaultdict(int)
         self.error_samples = []
+        self.slowest = []  # (seconds, action, path, when)
+        self.started = time.monotonic()
 
-    def add(self, action, elapsed, ok, detail=""):
+    def add(self, action, elapsed, ok, detail="", path=""):
         with self.lock:
             self.times[action].append(elapsed)
+            self.slowest.append((elapsed, action, path, time.monotonic() - self.started))
+            if len(self.slowest) > 50:
+                self.slowest = sorted(self.slowest, reverse=True)[:5]
             if not ok:
                 self.errors[action] += 1
                 if len(self.error_samples) < 20:
@@ -337,11 +343,12 @@ class Client:
                 # never reached it, so send it again on a new one, as browsers do.
                 if attempt == 1 and reused and isinstance(exc, IDLE_CLOSED):
                     continue
-                self.recorder.add(action, time.perf_counter() - started, False, repr(exc))
+                self.recorder.add(action, time.perf_counter() - started, False, repr(exc), path)
                 return 599, "", ""
         ok = status in expect
         text = payload.decode("utf-8", "replace")
-        self.recorder.add(action, time.perf_counter() - started, ok, f"{status} {text[:200]!r}")
+        elapsed = time.perf_counter() - started
+        self.recorder.add(action, elapsed, ok, f"{status} {text[:200]!r}", path)
         return status, text, location
 
     def form(self, action, path, fields, **kwargs):
@@ -582,6 +589,9 @@ class Editor:
     def run(self):
         actions = [self.create, self.edit, self.delete, self.link, self.timeline]
         weights = [30, 30, 10, 12, 8]
+        # People do not all click at the same moment: each editor arrives in the first
+        # two think times.
+        time.sleep(self.rng.uniform(0, 2 * self.ctx.think))
         while time.monotonic() < self.ctx.deadline and self.requests < self.ctx.max_requests:
             if self.article is None or self.rng.random() < 0.08:
                 self.open_article()
@@ -985,7 +995,7 @@ def run_load(ctx, editors, args):
         args=(ctx, upload_client, ctx.owner_csrf, args.import_files, side),
         daemon=True,
     )
-    started = time.monotonic()
+    started = ctx.recorder.started = time.monotonic()
     for thread in [*threads, import_thread]:
         thread.start()
     for thread in threads:
@@ -1030,6 +1040,9 @@ def report(args, recorder, side, cpu):
         "CPU seconds while it ran (import included): "
         + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
     )
+    print("slowest requests:")
+    for seconds, action, path, when in sorted(recorder.slowest, reverse=True)[:5]:
+        print(f"  {seconds * 1000:8.0f} ms  {action}: {path.split('?')[0]} ({when:.0f} s in)")
     for sample in recorder.error_samples:
         print("  error:", sample)
     return errors, percentile(saves, 99) if saves else float("inf")
