@@ -2,6 +2,7 @@
 reject with a comment, step, edit; then two annotators side by side with curation."""
 
 import pytest
+from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
 
 from annotator.annotations.models import Annotation, Status
@@ -57,7 +58,7 @@ def test_review_an_article_with_the_keyboard(page_as, artifacts):
     page.keyboard.press("r")
     box = page.locator(f'#review-items [data-id="{items[1].pk}"] textarea')
     box.wait_for()
-    assert box.evaluate("el => el === document.activeElement")
+    expect(box).to_be_focused()  # waits: the comment box takes focus once it is shown
     box.type("Attribution, not the claim itself.")
     page.keyboard.press("Enter")
     wait_status(page, items[1], "rejected")
