@@ -2,8 +2,8 @@
 reject with a comment, step, edit; then two annotators side by side with curation."""
 
 import pytest
-from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import annotation_create
