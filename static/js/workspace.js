@@ -253,7 +253,10 @@ document.addEventListener("keydown", (event) => {
   else if ((key === "y" || key === "Enter") && clickIf("accept-suggestion")) { /* accepted */ }
   else if (key === "n" && clickIf("reject-suggestion")) { /* rejected */ }
   else if (key === "A" && event.shiftKey) {
-    (document.getElementById("accept-all-kind") || document.querySelector("[data-accept-all]"))?.click();
+    // Asked of htmx directly: a panel swapped in a moment ago may not be wired up yet.
+    const trigger = document.getElementById("accept-all-kind")
+      || document.querySelector("[data-accept-all]");
+    if (trigger) htmx.ajax("GET", trigger.getAttribute("hx-get"), { target: "#detail", swap: "innerHTML" });
   }
   else if (key === "j") step(1);
   else if (key === "k") step(-1);
