@@ -5,12 +5,10 @@ text and the list swapped out of band) and a plain request with a redirect, so t
 page also works without JavaScript for everything but selecting text.
 """
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap
 
 from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member, can_edit
@@ -21,6 +19,7 @@ from annotator.annotations.offsets import adjust_span
 from annotator.annotations.queries import annotation_history, workspace_data
 from annotator.articles.models import ArticleStatus
 from annotator.events.models import Event
+from annotator.flash import flash_error
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.review.models import Assignment
@@ -118,16 +117,13 @@ def _done(request, membership, article, selected_id=None, *, status=200, extra=N
 
 def _error(request, membership, article, message, *, status=422):
     """A message in the flash area; nothing else on the page changes."""
-    if request.htmx:
-        response = render(
-            request,
-            "annotations/workspace.html#flash",
-            {"flash_error": message, "oob": True},
-            status=status,
-        )
-        return reswap(response, "none")
-    messages.error(request, message)
-    return redirect("annotations:workspace", membership.project.slug, article.pk)
+    return flash_error(
+        request,
+        partial="annotations/workspace.html#flash",
+        message=message,
+        status=status,
+        fallback_url=reverse("annotations:workspace", args=[membership.project.slug, article.pk]),
+    )
 
 
 @require_GET

@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import reswap
 
 from annotator.annotations.highlight import text_html
 from annotator.annotations.models import Annotation, Kind, Status
 from annotator.annotations.services import AnnotationConflict
 from annotator.articles.models import Article, ArticleStatus
+from annotator.flash import flash_error
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.review import services
@@ -120,16 +120,13 @@ def _done(request, membership, article, selected_id=None, *, status=200, flash="
 
 def _error(request, membership, article, message, *, status=422):
     """A message in the flash area; nothing else on the page changes."""
-    if request.htmx:
-        response = render(
-            request,
-            "review/article.html#flash",
-            {"flash_error": message, "oob": True},
-            status=status,
-        )
-        return reswap(response, "none")
-    messages.error(request, message)
-    return redirect("review:article", membership.project.slug, article.pk)
+    return flash_error(
+        request,
+        partial="review/article.html#flash",
+        message=message,
+        status=status,
+        fallback_url=reverse("review:article", args=[membership.project.slug, article.pk]),
+    )
 
 
 def decide(request, slug, annotation_id):

@@ -21,14 +21,15 @@ def suggestion_stats(request, slug):
     """How each suggester and rule fares in this project, and which rules are switched off."""
     membership = membership_or_404(request.user, slug)
     project = membership.project
+    rules = rule_statistics(project=project)
     return render(
         request,
         "suggestions/stats.html",
         {
             "project": project,
             "membership": membership,
-            "suggesters": suggester_statistics(project=project),
-            "rules": rule_statistics(project=project),
+            "suggesters": suggester_statistics(project=project, rules=rules),
+            "rules": rules,
             "can_switch": membership.has_role(Role.REVIEWER),
             "min_precision": SWITCH_OFF_BELOW,
             "min_decisions": SWITCH_OFF_MIN_DECISIONS,
