@@ -4,7 +4,9 @@ random Unicode (Arabic with marks, emoji and ZWJ sequences, flags, direction mar
 line breaks) and random bytes.
 
 Example counts stay small so the suite stays fast: the "ci" profile (used when CI is set)
-runs 50 examples per property, "dev" 30; HYPOTHESIS_PROFILE=thorough runs 1000.
+runs 50 examples per property, "dev" 30. Both are derandomized (the same examples on every
+run, so a failure is never a matter of luck); HYPOTHESIS_PROFILE=thorough runs 1000 new
+random examples per property to look for more.
 """
 
 import html
@@ -39,9 +41,15 @@ from annotator.articles.parsing import (
     split_front_matter,
 )
 
-COMMON = {"deadline": None, "database": None, "print_blob": True}
-settings.register_profile("ci", max_examples=50, **COMMON)
-settings.register_profile("dev", max_examples=30, **COMMON)
+COMMON = {
+    "deadline": None,
+    "database": None,
+    "print_blob": True,
+    # A loaded machine must not fail a property: timing is not what these test.
+    "suppress_health_check": [HealthCheck.too_slow],
+}
+settings.register_profile("ci", max_examples=50, derandomize=True, **COMMON)
+settings.register_profile("dev", max_examples=30, derandomize=True, **COMMON)
 settings.register_profile("thorough", max_examples=1000, **COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 # HTML goes through trafilatura, which takes milliseconds per page: fewer examples.
@@ -133,13 +141,21 @@ def test_a_span_is_accepted_only_on_whole_characters_with_its_exact_quote(text, 
         assert span_problem(text, start, end, quote + "x") is not None
 
 
+@st.composite
+def text_start_length(draw):
+    """A text and a span inside it (drawn inside, not filtered: filtering most draws away
+    fails Hypothesis's health check)."""
+    text = draw(stored_texts.filter(bool))
+    start = draw(st.integers(0, len(text) - 1))
+    return text, start, draw(st.integers(1, len(text) - start))
+
+
 @given(
-    stored_texts,
-    st.integers(0, 60),
-    st.integers(1, 60),
+    text_start_length(),
     st.sampled_from(["widen-start", "narrow-start", "widen-end", "narrow-end"]),
 )
-def test_adjusting_a_span_never_empties_it_or_leaves_the_text(text, start, length, move):
+def test_adjusting_a_span_never_empties_it_or_leaves_the_text(text_and_span, move):
+    text, start, length = text_and_span
     end = start + length
     assume(end <= len(text))
     new_start, new_end = adjust_span(text, start, end, move)
