@@ -24,6 +24,8 @@ run: $(STAMP)
 # Browser tests drive a system Chromium (Playwright's own download needs the internet).
 # CHROMIUM=/path/to/chrome picks another; otherwise Debian's package is installed if we can.
 test: $(STAMP) chromium
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache
 	CHROMIUM="$${CHROMIUM:-$$(command -v chromium || command -v chromium-browser)}" $(BIN)/python -m pytest
 
 chromium:

@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "annotator.articles",
     "annotator.events",
     "annotator.annotations",
+    "annotator.workspace",
     "annotator.exports",
     "annotator.review",
     "annotator.suggestions",
+    "annotator.demo",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("annotator.accounts.urls")),
-    path("", include("annotator.annotations.urls")),
+    path("", include("annotator.workspace.urls")),
     path("", include("annotator.events.urls")),
     path("", include("annotator.sources.urls")),
     path("", include("annotator.suggestions.urls")),

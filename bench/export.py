@@ -39,7 +39,15 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
 
-from annotator.annotations.models import Annotation, Kind, Link, LinkKind, Status  # noqa: E402
+from annotator.annotations.kinds import (  # noqa: E402
+    ATTRIBUTES,
+    ATTRIBUTION,
+    CLAIM,
+    HEDGE,
+    QUALIFIES,
+    VIA,
+)
+from annotator.annotations.models import Annotation, Link, Status  # noqa: E402
 from annotator.articles.models import Article, DatePrecision  # noqa: E402
 from annotator.events.models import ClaimRelation, Event  # noqa: E402
 from annotator.exports.records import Selection  # noqa: E402
@@ -55,18 +63,18 @@ PARAGRAPH = (
     "Residents believed to be near the gate saw a convoy leave at dawn.\n\n"
 )
 SPANS = [  # (kind, quote, extra fields)
-    (Kind.ATTRIBUTION, "Officials said", {}),
-    (Kind.HEDGE, "about", {"hedge_type": "approximator"}),
-    (Kind.CLAIM, "300 troops left the Tal Safra base on Tuesday", {}),
-    (Kind.ATTRIBUTION, "sources told Meridian Wire", {}),
-    (Kind.HEDGE, "reportedly", {"hedge_type": "hearsay"}),
-    (Kind.CLAIM, "The base is reportedly 3 km west of the airport 🚚", {}),
-    (Kind.ATTRIBUTION, "وقال مسؤول", {}),
-    (Kind.CLAIM, "نحو 300 عنصر غادروا القاعدة يوم الاثنين", {}),
-    (Kind.HEDGE, "believed to be", {"hedge_type": "epistemic"}),
-    (Kind.CLAIM, "saw a convoy leave at dawn", {}),
+    (ATTRIBUTION, "Officials said", {}),
+    (HEDGE, "about", {"hedge_type": "approximator"}),
+    (CLAIM, "300 troops left the Tal Safra base on Tuesday", {}),
+    (ATTRIBUTION, "sources told Meridian Wire", {}),
+    (HEDGE, "reportedly", {"hedge_type": "hearsay"}),
+    (CLAIM, "The base is reportedly 3 km west of the airport 🚚", {}),
+    (ATTRIBUTION, "وقال مسؤول", {}),
+    (CLAIM, "نحو 300 عنصر غادروا القاعدة يوم الاثنين", {}),
+    (HEDGE, "believed to be", {"hedge_type": "epistemic"}),
+    (CLAIM, "saw a convoy leave at dawn", {}),
 ]
-LINKS = [(0, 2, LinkKind.ATTRIBUTES), (1, 2, LinkKind.QUALIFIES), (3, 0, LinkKind.VIA)]
+LINKS = [(0, 2, ATTRIBUTES), (1, 2, QUALIFIES), (3, 0, VIA)]
 RELATIONS = [(2, 5, "same"), (7, 9, "contradicts")]  # claims of one event
 
 
@@ -121,9 +129,9 @@ def build(slug: str, articles: int, annotations: int) -> Project:
                     for kind, quote, fields in SPANS:
                         start = offset + PARAGRAPH.index(quote)
                         extra = dict(fields)
-                        if kind == Kind.CLAIM:
+                        if kind == CLAIM:
                             extra["event"] = events[article.pk % 100]
-                        if kind == Kind.ATTRIBUTION:
+                        if kind == ATTRIBUTION:
                             extra["cited_source"] = sources[(article.pk + start) % 50]
                         spans.append(
                             Annotation(

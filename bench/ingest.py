@@ -33,10 +33,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from annotator.articles.batches import batch_run  # noqa: E402
 from annotator.articles.models import ImportBatch, Origin  # noqa: E402
 from annotator.articles.parsing import parse_upload  # noqa: E402
-from annotator.articles.services import OutletMatcher, article_import, batch_run  # noqa: E402
+from annotator.articles.services import article_import  # noqa: E402
 from annotator.projects.models import Membership, Project, Role  # noqa: E402
+from annotator.sources.services import SourceMatcher  # noqa: E402
 
 EN_WORDS = str.split(
     "the officials said convoy base troops withdrew reportedly according to sources near "
@@ -64,7 +66,7 @@ def article(n: int, rng: random.Random) -> bytes:
 
 
 def import_all(project, files):
-    matcher = OutletMatcher(project)
+    matcher = SourceMatcher(project)
     for data in files:
         article_import(
             project=project, name="x.txt", data=data, origin=Origin.COMMAND, matcher=matcher
@@ -101,7 +103,7 @@ def main():
     print(f"{count} articles, {sum(len(f) for f in files) / count:.0f} bytes each on average")
 
     project = fresh_project(user)
-    matcher = OutletMatcher(project)
+    matcher = SourceMatcher(project)
     start = time.perf_counter()
     for data in files[:20]:  # loads the language model once, outside the timings
         article_import(project=project, name="warm.txt", data=data, origin=Origin.COMMAND)

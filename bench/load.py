@@ -79,8 +79,8 @@ from annotator import devdb  # noqa: E402
 from annotator.accounts.services import api_token_create  # noqa: E402
 from annotator.annotations.models import Annotation, Link  # noqa: E402
 from annotator.articles.models import Article, ImportItem, SourceFile  # noqa: E402
+from annotator.demo.data import DEMO_SLUG, demo_load  # noqa: E402
 from annotator.events.models import Event  # noqa: E402
-from annotator.projects.demo import DEMO_SLUG, demo_load  # noqa: E402
 from annotator.projects.models import Membership, Project, Role  # noqa: E402
 
 SAVE_P99_TARGET_MS = 250

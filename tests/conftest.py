@@ -1,14 +1,69 @@
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import factories
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
-from annotator.projects.demo import DEMO_SLUG, demo_load
+from annotator.accounts.services import api_token_create
+from annotator.demo.data import DEMO_SLUG, demo_load
 from annotator.projects.models import Membership, Project, Role
+
+TEAM_ROLES = {
+    "owner": Role.OWNER,
+    "reviewer": Role.REVIEWER,
+    "annotator": Role.ANNOTATOR,
+    "annotator2": Role.ANNOTATOR,
+}
+
+
+@dataclass
+class Team:
+    """A project with an owner, a reviewer and two annotators (users named after their
+    roles): team["reviewer"] is a user, team.project the project."""
+
+    project: Project
+    users: dict
+
+    def __getitem__(self, name):
+        return self.users[name]
+
+    @property
+    def slug(self) -> str:
+        return self.project.slug
+
+
+@pytest.fixture
+def team(db):
+    newsroom = factories.project(name="The Newsroom", slug="newsroom")
+    users = {name: factories.member(newsroom, role, name) for name, role in TEAM_ROLES.items()}
+    return Team(newsroom, users)
+
+
+@pytest.fixture
+def api_as(client):
+    """api_as(user) -> call(method, path, json=None): the JSON API with the user's token."""
+    keys = {}
+
+    def make(user):
+        if user.pk not in keys:
+            keys[user.pk] = api_token_create(user=user, name="tests")[1]
+
+        def call(method, path, json=None):
+            return getattr(client, method)(
+                path,
+                data=json,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {keys[user.pk]}",
+            )
+
+        return call
+
+    return make
 
 
 @pytest.fixture

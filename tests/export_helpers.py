@@ -12,7 +12,8 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from annotator.annotations.models import Annotation, Kind, Status
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import annotation_create, annotation_update
 from annotator.articles.models import Article
 
@@ -55,7 +56,7 @@ def add_hostile_article(project, user, status=Status.APPROVED):
         start = text.index(quote)
         annotation_create(
             article=article,
-            kind=Kind.CLAIM,
+            kind=CLAIM,
             start=start,
             end=start + len(quote),
             quote=quote,

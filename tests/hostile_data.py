@@ -9,9 +9,10 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from annotator.annotations.models import Annotation, Kind
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation
+from annotator.articles.batches import batch_run
 from annotator.articles.models import Article, ImportBatch, SourceFile
-from annotator.articles.services import batch_run
 from annotator.events.models import Event
 from annotator.review.models import Assignment
 from annotator.sources.models import Source
@@ -86,12 +87,12 @@ def hostile_project_make(demo, demo_users, login):
 
     start = article.text.index(CLAIM_QUOTE)
     span = {"start": start, "end": start + len(CLAIM_QUOTE), "quote": CLAIM_QUOTE, "kind": "claim"}
-    created = annotator.post(reverse("annotations:create", args=[slug, article.pk]), span)
+    created = annotator.post(reverse("workspace:create", args=[slug, article.pk]), span)
     assert created.status_code == 302
     claim = Annotation.objects.get(article=article, quote=CLAIM_QUOTE)
     saved = annotator.post(
-        reverse("annotations:save", args=[slug, claim.pk]),
-        {"version": claim.version, "kind": Kind.CLAIM, "note": NOTE, "new_event_title": EVENT},
+        reverse("workspace:save", args=[slug, claim.pk]),
+        {"version": claim.version, "kind": CLAIM, "note": NOTE, "new_event_title": EVENT},
     )
     assert saved.status_code == 302
     claim.refresh_from_db()
@@ -166,10 +167,10 @@ def pages(h):
         ("owner", reverse("articles:upload", args=[slug]), [SOURCE]),
         (
             "owner",
-            reverse("annotations:workspace", args=[slug, article.pk]) + f"?selected={claim.pk}",
+            reverse("workspace:article", args=[slug, article.pk]) + f"?selected={claim.pk}",
             [TITLE, TEXT.split("\n")[0], NOTE, EVENT, COMMENT],
         ),
-        ("owner", reverse("annotations:workspace", args=[slug, h["url_article"].pk]), []),
+        ("owner", reverse("workspace:article", args=[slug, h["url_article"].pk]), []),
         ("owner", reverse("sources:list", args=[slug]), [SOURCE]),
         ("owner", reverse("sources:detail", args=[slug, h["source"].pk]), [SOURCE, RATIONALE]),
         ("owner", reverse("events:list", args=[slug]), [EVENT, PLACE]),

@@ -9,7 +9,7 @@ import pytest
 from annotator.annotations.models import Annotation
 from annotator.articles.models import Article
 from annotator.projects.models import Project
-from annotator.suggestions.services import suggestions_run
+from annotator.suggestions.runs import suggestions_run
 
 pytestmark = pytest.mark.browser
 TEXT = (

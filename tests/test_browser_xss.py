@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from hostile_data import RLO, hostile_project_make, pages
 
-from annotator.projects.demo import DEMO_SLUG
+from annotator.demo.data import DEMO_SLUG
 from annotator.projects.models import Project
 
 # Text nodes holding U+202E must sit in an element that isolates its direction

@@ -5,7 +5,8 @@ import hashlib
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotator.annotations.models import Annotation, Link, LinkKind
+from annotator.annotations.kinds import ATTRIBUTES
+from annotator.annotations.models import Annotation, Link
 from annotator.articles.models import Article
 from annotator.sources.models import ReliabilityAssessment
 
@@ -79,15 +80,15 @@ def test_links_must_join_one_article_and_fitting_kinds(demo):
     ledger_claim = Annotation.objects.get(quote__startswith="Foreign forces have reportedly")
     with pytest.raises(IntegrityError), transaction.atomic():
         Link.objects.create(
-            from_annotation=wire_attribution, to_annotation=ledger_claim, kind=LinkKind.ATTRIBUTES
+            from_annotation=wire_attribution, to_annotation=ledger_claim, kind=ATTRIBUTES
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Link.objects.create(
-            from_annotation=wire_claim, to_annotation=wire_attribution, kind=LinkKind.ATTRIBUTES
+            from_annotation=wire_claim, to_annotation=wire_attribution, kind=ATTRIBUTES
         )
     with pytest.raises(IntegrityError), transaction.atomic():  # already linked: unique pair
         Link.objects.create(
-            from_annotation=wire_attribution, to_annotation=wire_claim, kind=LinkKind.ATTRIBUTES
+            from_annotation=wire_attribution, to_annotation=wire_claim, kind=ATTRIBUTES
         )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from annotator.annotations.models import Annotation, Link
 from annotator.annotations.services import annotation_create, annotation_update
 from annotator.articles.models import Article
+from annotator.events.fragments import quote_with_hedges
 from annotator.events.models import ClaimRelation, Event
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -78,12 +79,14 @@ def test_svg_is_valid_and_has_a_mark_per_claim(login, demo_users, event):
 
 def test_chains_and_admiralty_code_in_the_table(login, demo_users, event):
     client = login(demo_users["reviewer"])
-    rows = {r["claim"].pk: r for r in page(client, event).context["rows"]}
+    rows = {r.claim.pk: r for r in page(client, event).context["rows"]}
     ledger = rows[claim("Foreign forces have reportedly").pk]
-    assert [str(c) for c in ledger["chains"]] == [
+    assert [str(c) for c in ledger.chains] == [
         "The Northern Ledger ← Meridian Wire ← local officials"
     ]
-    assert 'class="hedge-in-quote">reportedly</mark>' in ledger["quote_html"]
+    assert 'class="hedge-in-quote">reportedly</mark>' in quote_with_hedges(
+        ledger.claim, ledger.hedges
+    )
     distance = claim("The base lies 3 km")
     response = client.post(
         reverse("events:credibility", args=["demo", distance.pk]),

@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from annotator.annotations.models import Annotation, Kind
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation
 
 pytestmark = pytest.mark.browser
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -27,7 +28,7 @@ def test_download_csv_with_all_annotations(page_as, artifacts):
     assert download.suggested_filename == "demo-all-claims.csv"
     with open(download.path(), encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == Annotation.objects.filter(kind=Kind.CLAIM).count()
+    assert len(rows) == Annotation.objects.filter(kind=CLAIM).count()
     assert any(row["quote"].endswith("🚚") for row in rows)
 
 

@@ -21,10 +21,11 @@ from export_helpers import (
 )
 from jsonschema import Draft202012Validator, FormatChecker
 
-from annotator.annotations.models import Annotation, Kind, LinkKind
+from annotator.annotations.kinds import CLAIM, VIA
+from annotator.annotations.models import Annotation
 from annotator.annotations.services import annotation_create, link_create
 from annotator.exports.card import SCHEMA_PATH
-from annotator.exports.formats import FORMULA_START
+from annotator.exports.claims_csv import FORMULA_START
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 EMOJI_QUOTE = "انسحبت القوات الأجنبية من قاعدة تل صفرا فجر الثلاثاء 🚚"
@@ -207,7 +208,7 @@ def test_attribution_chain_survives_a_cycle_of_via_links(reviewed, demo_users):
     link_create(
         from_annotation=outer,
         to_annotation=inner,
-        kind=LinkKind.VIA,
+        kind=VIA,
         created_by=demo_users["owner"],
     )
     rows = csv_rows(export_bytes("demo", "csv", "--include-all"))
@@ -261,7 +262,7 @@ def test_brat_splits_a_span_across_lines_into_fragments(demo, demo_users):
     assert "\n\n" in quote
     annotation_create(
         article=article,
-        kind=Kind.CLAIM,
+        kind=CLAIM,
         start=start,
         end=start + len(quote),
         quote=quote,

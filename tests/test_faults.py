@@ -31,7 +31,7 @@ from annotator import devdb, health
 from annotator.accounts.services import api_token_create
 from annotator.annotations.models import Annotation
 from annotator.articles.models import Article, ImportBatch, SourceFile
-from annotator.projects.demo import DEMO_PASSWORD, DEMO_SLUG, demo_load
+from annotator.demo.data import DEMO_PASSWORD, DEMO_SLUG, demo_load
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PORT = 8104
@@ -165,7 +165,7 @@ def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(d
         "-c",
         "from django.contrib.auth.models import User;"
         "from annotator.accounts.services import api_token_create;"
-        "from annotator.projects.demo import demo_load;"
+        "from annotator.demo.data import demo_load;"
         "demo_load();"
         "print(api_token_create(user=User.objects.get(username='owner'), name='t')[1])",
     ).split()[-1]
@@ -286,7 +286,7 @@ def test_two_saves_of_one_annotation_in_the_workspace_one_wins(shared_demo):
     for round_number in range(3):
         annotation = Annotation.objects.filter(article=shared_demo).order_by("pk")[round_number]
         before = len(updates_of(annotation))
-        url = reverse("annotations:save", args=[DEMO_SLUG, annotation.pk])
+        url = reverse("workspace:save", args=[DEMO_SLUG, annotation.pk])
         clients = {}
         for name in ("reviewer", "owner"):
             clients[name] = Client()

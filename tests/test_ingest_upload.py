@@ -230,7 +230,7 @@ def test_same_text_again_is_a_duplicate_with_a_link(login, demo, demo_users, run
     item = results(second)["b.txt"]
     assert item.status == "duplicate" and item.article == original
     page = client.get(reverse("articles:batch", args=[demo.slug, second.pk])).content.decode()
-    assert reverse("annotations:workspace", args=[demo.slug, original.pk]) in page
+    assert reverse("workspace:article", args=[demo.slug, original.pk]) in page
     assert SourceFile.objects.count() == 1
 
 

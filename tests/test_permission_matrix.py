@@ -25,11 +25,13 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotator.accounts.services import api_token_create
-from annotator.annotations.models import Annotation, HedgeType, Kind, LinkKind
+from annotator.annotations.kinds import CLAIM, HEDGE, QUALIFIES
+from annotator.annotations.models import Annotation, HedgeType
 from annotator.annotations.services import annotation_create, link_create
 from annotator.api import api
+from annotator.articles.batches import Upload, batch_create
 from annotator.articles.models import Origin
-from annotator.articles.services import Upload, article_import, batch_create
+from annotator.articles.services import article_import
 from annotator.events.models import ClaimRelation, Event
 from annotator.review.models import Assignment
 from annotator.review.services import assignments_create
@@ -84,6 +86,8 @@ PAGES = {
     # Logging out ends on the login page (also when nobody was logged in).
     "logout": {"POST": (LOGIN,) * 5, "OPTIONS": LOGGED_IN},
     "healthz": {"GET": ANYONE, "HEAD": ANYONE},
+    # The kinds' colours and line styles (no data of any project).
+    "workspace:kinds_css": {"GET": ANYONE, "HEAD": ANYONE},
     "accounts:tokens": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "accounts:token_revoke": {"POST": OWN_TOKEN},
     "projects:list": {"GET": LOGGED_IN},
@@ -101,40 +105,40 @@ PAGES = {
     "articles:resume": {"POST": MEMBERS},
     "articles:review": {"GET": AUTHOR_OR_REVIEWERS, "POST": AUTHOR_OR_REVIEWERS},
     # The annotation workspace
-    "annotations:workspace": {"GET": MEMBERS},
-    "annotations:list": {"GET": MEMBERS},
-    "annotations:create": {"POST": Call(MEMBERS, data=lambda w: w["new_span"])},
-    "annotations:undo": {"POST": MEMBERS},
-    "annotations:article_status": {"POST": Call(MEMBERS, data=lambda w: {"status": "ready"})},
-    "annotations:detail": {"GET": MEMBERS},
-    "annotations:save": {
+    "workspace:article": {"GET": MEMBERS},
+    "workspace:list": {"GET": MEMBERS},
+    "workspace:create": {"POST": Call(MEMBERS, data=lambda w: w["new_span"])},
+    "workspace:undo": {"POST": MEMBERS},
+    "workspace:article_status": {"POST": Call(MEMBERS, data=lambda w: {"status": "ready"})},
+    "workspace:detail": {"GET": MEMBERS},
+    "workspace:save": {
         "POST": Call(
             AUTHOR_OR_REVIEWERS,
             data=lambda w: {"version": w["version"], "kind": "hedge", "note": "checked"},
         )
     },
-    "annotations:respan": {
+    "workspace:respan": {
         "POST": Call(
             AUTHOR_OR_REVIEWERS, data=lambda w: {"version": w["version"], "move": "widen-end"}
         )
     },
-    "annotations:delete": {"POST": AUTHOR_OR_REVIEWERS},
-    "annotations:link_create": {
+    "workspace:delete": {"POST": AUTHOR_OR_REVIEWERS},
+    "workspace:link_create": {
         "POST": Call(AUTHOR_OR_REVIEWERS, data=lambda w: {"to": w["claim_id"]})
     },
-    "annotations:source_search": {"GET": MEMBERS},
-    "annotations:link_delete": {"POST": AUTHOR_OR_REVIEWERS},
-    "annotations:decide": {
+    "workspace:source_search": {"GET": MEMBERS},
+    "workspace:link_delete": {"POST": AUTHOR_OR_REVIEWERS},
+    "suggestions:decide": {
         "POST": Call(AUTHOR_OR_REVIEWERS, data=lambda w: {"decision": "reject"})
     },
-    "annotations:date_decide": {
+    "suggestions:date_decide": {
         "POST": Call(AUTHOR_OR_REVIEWERS, data=lambda w: {"decision": "reject"})
     },
-    "annotations:accept_all": {
+    "suggestions:accept_all": {
         "GET": MEMBERS,
         "POST": Call(MEMBERS, data=lambda w: {"kind": "hedge"}),
     },
-    "annotations:suggest_again": {"POST": MEMBERS},
+    "suggestions:run": {"POST": MEMBERS},
     # Events and timelines
     "events:list": {"GET": MEMBERS, "POST": Call(MEMBERS, data=lambda w: {"title": "Strike"})},
     "events:detail": {"GET": MEMBERS},
@@ -225,6 +229,9 @@ API_OPERATIONS = {
     "POST /api/projects/{slug}/import": Call(
         API_OWNERS, files=lambda w: {"file": w["jsonl_file"]()}
     ),
+    "POST /api/projects/{slug}/articles/{article_id}/status/": Call(
+        API_MEMBERS, data=lambda w: {"status": "ready"}
+    ),
     "POST /api/projects/{slug}/article-imports/": Call(
         API_MEMBERS, data=lambda w: {"text": "A second article, pasted through the API."}
     ),
@@ -297,10 +304,10 @@ def world(demo, demo_users, outsider):
             **fields,
         )
 
-    claim = span(Kind.CLAIM, "the convoy had reportedly left the northern base", event=event)
-    hedge = span(Kind.HEDGE, "reportedly", hedge_type=HedgeType.HEARSAY)
+    claim = span(CLAIM, "the convoy had reportedly left the northern base", event=event)
+    hedge = span(HEDGE, "reportedly", hedge_type=HedgeType.HEARSAY)
     link = link_create(
-        from_annotation=hedge, to_annotation=claim, kind=LinkKind.QUALIFIES, created_by=author
+        from_annotation=hedge, to_annotation=claim, kind=QUALIFIES, created_by=author
     )
     date = DateSuggestion.objects.create(
         article=article,
@@ -337,7 +344,7 @@ def world(demo, demo_users, outsider):
         "batch_id": batch.pk,
         "event_id": event.pk,
         "event_claims": list(
-            Annotation.objects.filter(event=event, kind=Kind.CLAIM)
+            Annotation.objects.filter(event=event, kind=CLAIM)
             .order_by("pk")
             .values_list("pk", flat=True)[:2]
         ),

@@ -305,7 +305,7 @@ def test_rejected_annotation_stays_visible_to_its_author_with_the_comment(login,
     mine = author.get(url("mine")).content.decode()
     assert "Say where, not how far." in mine
     assert f"?selected={claim.pk}" in mine
-    workspace = reverse("annotations:workspace", args=["demo", wire.pk])
+    workspace = reverse("workspace:article", args=["demo", wire.pk])
     page = author.get(f"{workspace}?selected={claim.pk}").content.decode()
     assert claim.quote in page  # still there, marked rejected
     assert "st-rejected" in page

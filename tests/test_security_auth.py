@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from annotator.accounts.models import ApiToken
 from annotator.accounts.services import api_token_create, api_token_revoke
-from annotator.projects.demo import DEMO_PASSWORD
+from annotator.demo.data import DEMO_PASSWORD
 
 
 def log_in(client, username, password):

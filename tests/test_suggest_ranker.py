@@ -16,11 +16,11 @@ from annotator.articles.models import Article
 from annotator.projects.models import Project
 from annotator.suggestions.models import ClaimRanker, ClaimScore, SuggestionDecision
 from annotator.suggestions.ranker import precision_at_top
+from annotator.suggestions.runs import suggestions_run
 from annotator.suggestions.services import (
     pending_suggestions,
     suggestion_accept,
     suggestion_reject,
-    suggestions_run,
 )
 from annotator.suggestions.tasks import claim_ranker_train_task
 
@@ -147,7 +147,7 @@ def test_reranking_puts_candidates_like_the_accepted_ones_first(login, demo, dem
     assert ClaimScore.objects.filter(annotation__article=waiting).count() == 2
     # The editor's list of open claim candidates (the Shift+A preview) shows it first.
     preview = login(demo_users["annotator"]).get(
-        reverse("annotations:accept_all", args=["demo", waiting.pk]),
+        reverse("suggestions:accept_all", args=["demo", waiting.pk]),
         {"kind": "claim"},
         HTTP_HX_REQUEST="true",
     )

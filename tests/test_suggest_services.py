@@ -9,25 +9,25 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from annotator.annotations.models import Annotation, Link, LinkKind, Status
+from annotator.annotations.kinds import ATTRIBUTES
+from annotator.annotations.models import Annotation, Link, Status
 from annotator.annotations.services import annotation_create
 from annotator.articles.models import Article, DatePrecision
 from annotator.sources.models import Source
 from annotator.suggestions import services
 from annotator.suggestions.models import DateSuggestion, Decision, RuleSetting, SuggestionDecision
+from annotator.suggestions.runs import suggestions_run
 from annotator.suggestions.services import (
     SuggestionError,
     SuggestionOverlap,
     date_suggestion_accept,
     date_suggestion_reject,
-    rule_statistics,
     rule_switch,
-    suggester_statistics,
     suggestion_accept,
     suggestion_accept_all,
     suggestion_reject,
-    suggestions_run,
 )
+from annotator.suggestions.stats import rule_statistics, suggester_statistics
 from annotator.suggestions.tasks import suggestions_run_task
 
 EN_TEXT = (
@@ -92,7 +92,7 @@ def test_run_stores_suggestions_with_exact_quotes(en_article):
     # "May 2024" is a month, "were about something" no approximator.
     assert not any(a.quote in {"May", "about something"} for a in rows)
     # The hedge and the attribution are linked to the claim of their sentence.
-    claim = Link.objects.get(from_annotation=told, kind=LinkKind.ATTRIBUTES).to_annotation
+    claim = Link.objects.get(from_annotation=told, kind=ATTRIBUTES).to_annotation
     assert claim.kind == "claim" and claim.status == Status.SUGGESTED
     assert claim.quote == "Foreign troops reportedly withdrew from the Tal Safra base on Thursday"
     # The date becomes a proposed claimed time for that claim.

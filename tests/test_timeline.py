@@ -8,6 +8,8 @@ from annotator.events.timeline import (
     build_groups,
     claim_chains,
     claim_origins,
+    own_origin,
+    source_label,
 )
 
 
@@ -34,6 +36,27 @@ def attribution(pk, cited=None, quote="sources"):
     )
 
 
+def chains_of(c, attributions_of, via_into):
+    """The chains of claim `c`, as the event analysis builds them from ids."""
+    spans = {a.pk: a for group in (*attributions_of.values(), *via_into.values()) for a in group}
+    paths = attribution_paths(
+        c.pk,
+        {k: [a.pk for a in v] for k, v in attributions_of.items()},
+        {k: [a.pk for a in v] for k, v in via_into.items()},
+    )
+
+    def label_of(pk):
+        a = spans[pk]
+        name = a.cited_source.name if a.cited_source else None
+        return source_label(name, a.quote), a.cited_source_id
+
+    return claim_chains(c.article.outlet.name, paths, label_of)
+
+
+def origins_of(c, chains):
+    return claim_origins(own_origin(c.article.outlet_id, c.article_id), chains)
+
+
 AGENCY, OFFICIALS, MINISTRY = source(10, "Agency"), source(11, "officials"), source(12, "Ministry")
 OUTLET_A, OUTLET_B, OUTLET_C = source(1, "Outlet A"), source(2, "Outlet B"), source(3, "Outlet C")
 
@@ -53,21 +76,21 @@ def test_chains_of_depth_one_to_three():
         ),
     ]
     for attributions_of, via_into, expected in cases:
-        chains = claim_chains(c, attributions_of, via_into)
+        chains = chains_of(c, attributions_of, via_into)
         assert [str(chain) for chain in chains] == [expected]
-    assert [str(x) for x in claim_chains(c, {}, {})] == ["Outlet A"]
+    assert [str(x) for x in chains_of(c, {}, {})] == ["Outlet A"]
 
 
 def test_citation_cycles_do_not_loop():
     a, b = attribution(1, AGENCY), attribution(2, MINISTRY)
-    paths = attribution_paths(99, {99: [a]}, {1: [b], 2: [a]})  # A via B via A …
-    assert [[x.pk for x in path] for path in paths] == [[1, 2]]
+    paths = attribution_paths(99, {99: [a.pk]}, {1: [b.pk], 2: [a.pk]})  # A via B via A …
+    assert [list(path) for path in paths] == [[1, 2]]
 
 
 def test_unnamed_last_hop_keeps_the_last_named_source_as_origin():
     c = claim(100, article(1, OUTLET_A, 1))
-    chains = claim_chains(c, {100: [attribution(1, AGENCY)]}, {1: [attribution(2)]})
-    assert claim_origins(c, chains) == {("source", AGENCY.pk)}
+    chains = chains_of(c, {100: [attribution(1, AGENCY)]}, {1: [attribution(2)]})
+    assert origins_of(c, chains) == {("source", AGENCY.pk)}
 
 
 def test_independence_worked_example():
@@ -94,7 +117,7 @@ def test_independence_worked_example():
         104: [attribution(3, OUTLET_A)],
         105: [attribution(4, MINISTRY)],
     }
-    origins = {c.pk: claim_origins(c, claim_chains(c, attributions_of, {})) for c in claims}
+    origins = {c.pk: origins_of(c, chains_of(c, attributions_of, {})) for c in claims}
     assert origins[103] == {("source", OUTLET_C.pk)}
     same = [(101, 102), (102, 103), (103, 104), (104, 105)]
     groups = build_groups(claims, same, [], origins)
@@ -114,7 +137,7 @@ def test_two_outlets_citing_each_other_count_once():
     art_a, art_b = article(1, OUTLET_A, 1), article(2, OUTLET_B, 2)
     claims = [claim(1, art_a), claim(2, art_b)]
     attributions_of = {1: [attribution(1, OUTLET_B)], 2: [attribution(2, OUTLET_A)]}
-    origins = {c.pk: claim_origins(c, claim_chains(c, attributions_of, {})) for c in claims}
+    origins = {c.pk: origins_of(c, chains_of(c, attributions_of, {})) for c in claims}
     groups = build_groups(claims, [(1, 2)], [], origins)
     assert groups[1].independent == 1  # circular: A cites B, B cites A
 

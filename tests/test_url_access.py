@@ -4,11 +4,11 @@ project get 404 for this project's pages. A new URL needs a sample value below."
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from annotator.projects.demo import DEMO_SLUG
+from annotator.demo.data import DEMO_SLUG
 
 # Sample values for URL parameters; add one when a new parameter appears.
 SAMPLE_KWARGS = {"slug": DEMO_SLUG, "token_id": 1}
-PUBLIC = {"login", "healthz", "api:openapi-json", "api:openapi-view"}
+PUBLIC = {"login", "healthz", "workspace:kinds_css", "api:openapi-json", "api:openapi-view"}
 
 
 def walk(patterns, namespace=None):

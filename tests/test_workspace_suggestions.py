@@ -10,7 +10,7 @@ from annotator.annotations.models import Annotation
 from annotator.annotations.services import annotation_create
 from annotator.articles.models import Article
 from annotator.suggestions.models import DateSuggestion, SuggestionDecision
-from annotator.suggestions.services import suggestions_run
+from annotator.suggestions.runs import suggestions_run
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TEXT = (
@@ -34,8 +34,17 @@ def article(demo):
     return article
 
 
+URL_NAMES = {
+    "workspace": "workspace:article",
+    "decide": "suggestions:decide",
+    "date_decide": "suggestions:date_decide",
+    "accept_all": "suggestions:accept_all",
+    "suggest_again": "suggestions:run",
+}
+
+
 def url(name, *args):
-    return reverse(f"annotations:{name}", args=["demo", *args])
+    return reverse(URL_NAMES.get(name, f"workspace:{name}"), args=["demo", *args])
 
 
 def pending(article, kind=None):
@@ -118,7 +127,7 @@ def test_suggested_claim_time(login, demo_users, article):
     panel = client.get(url("detail", date.claim_id), **HTMX).content.decode()
     assert "Suggested claimed time" in panel
     client.post(
-        reverse("annotations:date_decide", args=["demo", date.pk]), {"decision": "accept"}, **HTMX
+        reverse("suggestions:date_decide", args=["demo", date.pk]), {"decision": "accept"}, **HTMX
     )
     claim = Annotation.objects.get(pk=date.claim_id)
     assert claim.claimed_at.date().isoformat() == "2025-03-13"

@@ -25,8 +25,17 @@ def sahil(demo):
     return Article.objects.get(project=demo, outlet__name="Al-Sahil Daily")
 
 
+URL_NAMES = {
+    "workspace": "workspace:article",
+    "decide": "suggestions:decide",
+    "date_decide": "suggestions:date_decide",
+    "accept_all": "suggestions:accept_all",
+    "suggest_again": "suggestions:run",
+}
+
+
 def url(name, *args):
-    return reverse(f"annotations:{name}", args=["demo", *args])
+    return reverse(URL_NAMES.get(name, f"workspace:{name}"), args=["demo", *args])
 
 
 def span_post(article, quote, kind="claim", occurrence=0):
@@ -175,7 +184,7 @@ def test_link_both_ways_and_remove(login, demo_users, wire):
     assert link.kind == "attributes"
     claim_panel = client.get(url("detail", claim.pk), **HTMX).content.decode()
     assert "Attributed and hedged by" in claim_panel and "a resident said" in claim_panel
-    client.post(reverse("annotations:link_delete", args=["demo", link.pk]), **HTMX)
+    client.post(reverse("workspace:link_delete", args=["demo", link.pk]), **HTMX)
     assert not Link.objects.filter(pk=link.pk).exists()
 
 
@@ -251,9 +260,7 @@ def test_outsiders_get_404_everywhere(login, outsider, wire):
     assert client.post(url("delete", annotation.pk)).status_code == 404
     assert client.post(url("undo", wire.pk)).status_code == 404
     assert client.post(url("link_create", annotation.pk), {"to": 1}).status_code == 404
-    assert (
-        client.post(reverse("annotations:link_delete", args=["demo", link.pk])).status_code == 404
-    )
+    assert client.post(reverse("workspace:link_delete", args=["demo", link.pk])).status_code == 404
     assert client.post(url("article_status", wire.pk), {"status": "ready"}).status_code == 404
     assert Annotation.objects.filter(pk=annotation.pk).exists()
 

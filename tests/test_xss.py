@@ -71,9 +71,9 @@ def test_workspace_fragments_are_inert(hostile_project):
     h = hostile_project
     client, slug, claim = h["clients"]["owner"], h["slug"], h["claim"]
     for url in [
-        reverse("annotations:detail", args=[slug, claim.pk]),
-        reverse("annotations:list", args=[slug, claim.article_id]),
-        reverse("annotations:source_search", args=[slug, claim.pk]) + "?q=SOURCE",
+        reverse("workspace:detail", args=[slug, claim.pk]),
+        reverse("workspace:list", args=[slug, claim.article_id]),
+        reverse("workspace:source_search", args=[slug, claim.pk]) + "?q=SOURCE",
         reverse("events:credibility", args=[slug, claim.pk]),
     ]:
         response = client.get(url, HTTP_HX_REQUEST="true")
@@ -86,7 +86,7 @@ def test_a_javascript_url_is_never_a_link(hostile_project):
     client, slug, article = h["clients"]["owner"], h["slug"], h["url_article"]
     for url in [
         reverse("articles:about", args=[slug, article.pk]),
-        reverse("annotations:workspace", args=[slug, article.pk]),
+        reverse("workspace:article", args=[slug, article.pk]),
     ]:
         html = client.get(url).content.decode()
         assert "javascript:" not in " ".join(re.findall(r'href="([^"]*)"', html)), url

@@ -1,21 +1,40 @@
-"""Who may do what with annotations: one rule for the pages and the API."""
+"""Who may do what with annotations: one rule, checked by the services every door calls.
+
+The doors (workspace, API) find the project and the annotation with the *_for_member
+helpers (404 for outsiders); the services then check edit rights with edit_check.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from annotator.annotations.models import Annotation, Status
 from annotator.articles.models import Article
-from annotator.projects.access import membership_or_404
+from annotator.projects.access import membership_of, membership_or_404
 from annotator.projects.models import Membership, Role
 
+CANNOT_EDIT = "You can change only your own annotations."
 
-def can_edit(membership: Membership, annotation: Annotation) -> bool:
+
+def can_edit(membership: Membership | None, annotation: Annotation) -> bool:
     """Annotators edit their own spans (and open suggestions); reviewers and owners any."""
+    if membership is None:
+        return False
     return (
         membership.has_role(Role.REVIEWER)
         or annotation.created_by_id == membership.user_id
         or annotation.status == Status.SUGGESTED
     )
+
+
+def edit_check(*, user, annotation: Annotation) -> Membership | None:
+    """The editor's membership; PermissionDenied unless they may change the annotation.
+    `user` None is the app itself (suggesters, imports run by the system): allowed."""
+    if user is None:
+        return None
+    membership = membership_of(user, annotation.article.project_id)
+    if not can_edit(membership, annotation):
+        raise PermissionDenied(CANNOT_EDIT)
+    return membership
 
 
 def article_for_member(user, slug: str, article_id: int) -> tuple[Membership, Article]:
@@ -30,7 +49,8 @@ def annotation_for_member(
     user, slug: str, annotation_id: int, *, edit: bool = False
 ) -> tuple[Membership, Annotation]:
     """The annotation if it belongs to the user's project (else 404); with edit=True,
-    PermissionDenied (403) unless the user may change it."""
+    PermissionDenied (403) at once, before any input is read, unless the user may change
+    it (the services check again)."""
     membership = membership_or_404(user, slug)
     annotation = get_object_or_404(
         Annotation.objects.select_related("article"),
@@ -38,5 +58,5 @@ def annotation_for_member(
         article__project=membership.project,
     )
     if edit and not can_edit(membership, annotation):
-        raise PermissionDenied("You can change only your own annotations.")
+        raise PermissionDenied(CANNOT_EDIT)
     return membership, annotation

@@ -8,10 +8,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member
+from annotator.annotations.kinds import KINDS, LINKS
 from annotator.annotations.models import Annotation, Link
-from annotator.events.models import Event
 from annotator.projects.access import membership_or_404
-from annotator.sources.models import Source
 
 router = Router(tags=["annotations"])
 
@@ -85,7 +84,7 @@ class KindFields(Schema):
 
 
 class AnnotationIn(KindFields):
-    kind: str = Field(description="claim, attribution or hedge")
+    kind: str = Field(description=f"One of {', '.join(KINDS)}")
     start: int = Field(description=CODE_POINTS)
     end: int = Field(description=CODE_POINTS + "; exclusive")
     quote: str = Field(description="Must equal text[start:end], or the span is refused")
@@ -102,18 +101,13 @@ class AnnotationPatch(KindFields):
 class LinkIn(Schema):
     from_id: int
     to_id: int
-    kind: str = Field(description="attributes, qualifies or via")
+    kind: str = Field(description=f"One of {', '.join(LINKS)}")
 
 
-def _kind_fields(project, payload: KindFields) -> dict:
-    """Resolve ids to the project's objects (404 for another project's) and drop unset fields."""
+def _kind_fields(payload: KindFields) -> dict:
+    """The fields that were sent, for the services (which check that an event or cited
+    source belongs to the project)."""
     fields = payload.dict(exclude_unset=True, exclude={"version"})
-    if fields.get("event_id") is not None:
-        fields["event"] = get_object_or_404(Event, pk=fields.pop("event_id"), project=project)
-    if fields.get("cited_source_id") is not None:
-        fields["cited_source"] = get_object_or_404(
-            Source, pk=fields.pop("cited_source_id"), project=project
-        )
     if "claimed_at" in fields and fields["claimed_at"] and not fields.get("claimed_precision"):
         fields["claimed_precision"] = "day"
     return {
@@ -151,8 +145,8 @@ def article_detail(request, slug: str, article_id: int):
     summary="Create an annotation",
 )
 def annotation_create(request, slug: str, article_id: int, payload: AnnotationIn):
-    membership, article = article_for_member(request.user, slug, article_id)
-    fields = _kind_fields(membership.project, payload)
+    _, article = article_for_member(request.user, slug, article_id)
+    fields = _kind_fields(payload)
     span = {key: fields.pop(key) for key in ("kind", "start", "end", "quote")}
     try:
         annotation = services.annotation_create(
@@ -178,10 +172,10 @@ def annotation_detail(request, slug: str, annotation_id: int):
     summary="Update an annotation (send the version you read)",
 )
 def annotation_update(request, slug: str, annotation_id: int, payload: AnnotationPatch):
-    membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
-    changes = _kind_fields(membership.project, payload)
+    _, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
+    changes = _kind_fields(payload)
     try:
-        return services.annotation_update(
+        return services.annotation_edit(
             annotation=annotation, version=payload.version, user=request.user, **changes
         )
     except services.AnnotationConflict as conflict:

@@ -4,15 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 
+from annotator.annotations.kinds import CLAIM, KINDS, LINKS, kind_choices, link_choices
 from annotator.articles.models import Article
-from annotator.events.models import Event
 from annotator.sources.models import Source
-
-
-class Kind(models.TextChoices):
-    CLAIM = "claim", "Claim"
-    ATTRIBUTION = "attribution", "Attribution"
-    HEDGE = "hedge", "Hedge"
 
 
 class Status(models.TextChoices):
@@ -36,9 +30,45 @@ class HedgeType(models.TextChoices):
     UNNAMED_SOURCE = "unnamed_source", "Unnamed source (“sources said”)"
 
 
-def _only_for(kind: str, empty: models.Q) -> models.Q:
-    """Database rule: a kind-specific field stays empty on the other kinds."""
-    return models.Q(kind=kind) | empty
+# The fields that belong to one kind (kinds.KindSpec.fields) and their empty values: on
+# every other kind they stay empty (a check per kind below), and a change of kind empties them.
+KIND_FIELD_EMPTY = {
+    "event": None,
+    "claimed_at": None,
+    "claimed_precision": "",
+    "credibility": None,
+    "cited_source": None,
+    "hedge_type": "",
+}
+
+
+def _empty(field: str) -> models.Q:
+    empty = KIND_FIELD_EMPTY[field]
+    return models.Q(**{f"{field}__isnull": True}) if empty is None else models.Q(**{field: empty})
+
+
+def _kind_field_checks() -> list[models.CheckConstraint]:
+    """Database rule: a kind's own fields stay empty on the other kinds."""
+    checks = []
+    for spec in KINDS.values():
+        if spec.fields:
+            empty = models.Q()
+            for field in spec.fields:
+                empty &= _empty(field)
+            checks.append(
+                models.CheckConstraint(
+                    condition=models.Q(kind=spec.name) | empty,
+                    name=f"annotation_{spec.name}_fields_only_on_{spec.name}",
+                )
+            )
+    return checks
+
+
+# Both ends of a link in one article, of the kinds its link kind joins (kinds.LINKS).
+_LINK_ENDS_SQL = " OR ".join(
+    f"(NEW.kind = '{link.name}' AND from_kind = '{link.source}' AND to_kind = '{link.target}')"
+    for link in LINKS.values()
+)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -49,7 +79,7 @@ class Annotation(models.Model):
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="annotations")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=kind_choices)
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     quote = models.TextField()
@@ -85,8 +115,9 @@ class Annotation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Claim fields.
+    # By name: the events app builds on this one (its analysis reads annotations).
     event = models.ForeignKey(
-        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="claims"
+        "events.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="claims"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_precision = models.CharField(max_length=20, choices=TimePrecision.choices, blank=True)
@@ -115,7 +146,7 @@ class Annotation(models.Model):
                 name="annotation_quote_length_matches",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=Kind.values), name="annotation_kind_valid"
+                condition=models.Q(kind__in=list(KINDS)), name="annotation_kind_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=Status.values), name="annotation_status_valid"
@@ -139,44 +170,49 @@ class Annotation(models.Model):
                 condition=models.Q(hedge_type="") | models.Q(hedge_type__in=HedgeType.values),
                 name="annotation_hedge_type_valid",
             ),
-            models.CheckConstraint(
-                condition=_only_for(
-                    Kind.CLAIM,
-                    models.Q(event__isnull=True, claimed_at__isnull=True, credibility__isnull=True),
+            *_kind_field_checks(),
+        ]
+
+        triggers = [
+            # Checks cannot look at other tables: an annotation's event and cited source
+            # belong to its article's project.
+            pgtrigger.Trigger(
+                name="annotation_refs_in_project",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("event_id", "cited_source_id"),
+                declare=[("project", "bigint")],
+                func=(
+                    "SELECT project_id INTO project FROM articles_article"
+                    " WHERE id = NEW.article_id;"
+                    " IF NEW.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events_event"
+                    " WHERE id = NEW.event_id AND project_id = project) THEN"
+                    " RAISE EXCEPTION 'the event belongs to another project'"
+                    " USING ERRCODE = 'integrity_constraint_violation'; END IF;"
+                    " IF NEW.cited_source_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+                    " sources_source WHERE id = NEW.cited_source_id AND project_id = project)"
+                    " THEN RAISE EXCEPTION 'the cited source belongs to another project'"
+                    " USING ERRCODE = 'integrity_constraint_violation'; END IF;"
+                    " RETURN NEW;"
                 ),
-                name="annotation_claim_fields_only_on_claims",
             ),
-            models.CheckConstraint(
-                condition=_only_for(Kind.ATTRIBUTION, models.Q(cited_source__isnull=True)),
-                name="annotation_source_only_on_attributions",
-            ),
-            models.CheckConstraint(
-                condition=_only_for(Kind.HEDGE, models.Q(hedge_type="")),
-                name="annotation_hedge_type_only_on_hedges",
+            # Same / contradicts relations hold between claims of one event: a claim that
+            # leaves its event, or stops being a claim, leaves its relations behind.
+            pgtrigger.Trigger(
+                name="annotation_relations_follow_event",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("event_id", "kind"),
+                condition=pgtrigger.Condition(
+                    f"OLD.event_id IS DISTINCT FROM NEW.event_id OR NEW.kind <> '{CLAIM}'"
+                ),
+                func=(
+                    "DELETE FROM events_claimrelation"
+                    " WHERE claim_a_id = NEW.id OR claim_b_id = NEW.id; RETURN NULL;"
+                ),
             ),
         ]
 
     def __str__(self):
         return f"{self.kind} {self.start}-{self.end}: {self.quote[:40]}"
-
-
-class LinkKind(models.TextChoices):
-    ATTRIBUTES = "attributes", "attributes (attribution → claim)"
-    QUALIFIES = "qualifies", "qualifies (hedge → claim)"
-    VIA = "via", "reached via (attribution → attribution)"
-
-
-# Which annotation kinds each link kind joins, as (from, to).
-LINK_ENDS = {
-    LinkKind.ATTRIBUTES: (Kind.ATTRIBUTION, Kind.CLAIM),
-    LinkKind.QUALIFIES: (Kind.HEDGE, Kind.CLAIM),
-    LinkKind.VIA: (Kind.ATTRIBUTION, Kind.ATTRIBUTION),
-}
-
-_LINK_ENDS_SQL = " OR ".join(
-    f"(NEW.kind = '{link}' AND from_kind = '{a}' AND to_kind = '{b}')"
-    for link, (a, b) in LINK_ENDS.items()
-)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -187,7 +223,7 @@ class Link(models.Model):
         Annotation, on_delete=models.CASCADE, related_name="links_out"
     )
     to_annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="links_in")
-    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    kind = models.CharField(max_length=20, choices=link_choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -203,7 +239,7 @@ class Link(models.Model):
                 name="link_not_to_itself",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=LinkKind.values), name="link_kind_valid"
+                condition=models.Q(kind__in=list(LINKS)), name="link_kind_valid"
             ),
         ]
         triggers = [

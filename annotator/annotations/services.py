@@ -1,28 +1,31 @@
-"""Writes of annotations and links. The only code that writes spans.
+"""Writes of annotations and links: the only code that writes spans.
 
-Every function is keyword-only, runs in one transaction and records the acting
-user in the history (pghistory context), also outside a web request.
+Every function is keyword-only, runs in one transaction and records the acting user in
+the history (pghistory context), also outside a web request. `user` is the person
+acting; None is the app itself (suggesters, the worker), which no role check stops.
+
+    annotation_create(*, article, kind, start, end, quote, created_by, status, **fields)
+    annotation_edit(*, annotation, user, version, **changes)    a person's edit
+    annotation_update(*, annotation, version, user, **changes)  other services' changes
+    annotation_delete(*, annotation, user) -> snapshot;  annotation_restore(*, snapshot, user)
+    link_create(*, from_annotation, to_annotation, kind, created_by);  link_delete(*, link, user)
 """
 
 import pghistory
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 
-from annotator.annotations.models import LINK_ENDS, Annotation, Kind, Link, LinkKind, Status
+from annotator.annotations.access import edit_check
+from annotator.annotations.kinds import KINDS, LINKS, kind_fields
+from annotator.annotations.models import KIND_FIELD_EMPTY, Annotation, Link, Status
 from annotator.annotations.offsets import span_context, span_problem
 from annotator.articles.models import Article, ArticleStatus
-from annotator.events.models import ClaimRelation
+from annotator.projects.models import Role
 
-# Fields that only one kind of annotation may carry, and their empty values.
-KIND_FIELDS = {
-    Kind.CLAIM: {"event": None, "claimed_at": None, "claimed_precision": "", "credibility": None},
-    Kind.ATTRIBUTION: {"cited_source": None},
-    Kind.HEDGE: {"hedge_type": ""},
-}
-ALL_KIND_FIELDS = {field for fields in KIND_FIELDS.values() for field in fields}
 # Who suggested a span (annotator.suggestions); allowed on every kind.
 SUGGESTION_FIELDS = ("suggested_by", "suggestion_rule", "confidence")
 SPAN_FIELDS = ("start", "end", "quote")
+# What a person edits (annotation_edit); review and suggestion fields have their services.
+EDITABLE = {"kind", "note", *SPAN_FIELDS}
 
 
 class SpanError(ValueError):
@@ -47,12 +50,25 @@ def _check_span(article: Article, start: int, end: int, quote: str) -> None:
         raise SpanError(problem)
 
 
+def _field_name(name: str) -> str:
+    """`event_id` → `event`: the API sends ids, the services name the fields."""
+    return name.removesuffix("_id") if name.removesuffix("_id") in KIND_FIELD_EMPTY else name
+
+
 def _check_kind_fields(kind: str, fields: dict) -> None:
-    if kind not in KIND_FIELDS:
-        raise SpanError(f"Unknown annotation kind {kind!r}.")
-    foreign = set(fields) - set(KIND_FIELDS[kind]) - {"note", "status", *SUGGESTION_FIELDS}
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise SpanError(f"Unknown annotation kind {kind!r}: use {', '.join(KINDS)}.")
+    own = {_field_name(name) for name in fields} & kind_fields()
+    foreign = own - set(spec.fields)
     if foreign:
         raise SpanError(f"A {kind} cannot have {', '.join(sorted(foreign))}.")
+
+
+def _refused_by_database(error: IntegrityError) -> SpanError:
+    """The triggers' messages say what is wrong (an event of another project…)."""
+    message = str(error).splitlines()[0]
+    return SpanError(message[:1].upper() + message[1:] + ".")
 
 
 def annotation_create(
@@ -69,67 +85,93 @@ def annotation_create(
     _check_span(article, start, end, quote)
     _check_kind_fields(kind, fields)
     prefix, suffix = span_context(article.text, start, end)
-    with transaction.atomic(), _history(created_by):
-        annotation = Annotation.objects.create(
-            article=article,
-            kind=kind,
-            start=start,
-            end=end,
-            quote=quote,
-            prefix=prefix,
-            suffix=suffix,
-            status=status,
-            created_by=created_by,
-            **fields,
-        )
-        # The first span starts the work; new work on a reviewed article sends it back to
-        # the review queue. (Checked here first: most saves change no status.)
-        moves = {ArticleStatus.NEW: ArticleStatus.IN_PROGRESS}
-        if status == Status.DRAFT:
-            moves[ArticleStatus.REVIEWED] = ArticleStatus.READY
-        if article.status in moves:
-            Article.objects.filter(pk=article.pk, status=article.status).update(
-                status=moves[article.status]
+    try:
+        with transaction.atomic(), _history(created_by):
+            annotation = Annotation.objects.create(
+                article=article,
+                kind=kind,
+                start=start,
+                end=end,
+                quote=quote,
+                prefix=prefix,
+                suffix=suffix,
+                status=status,
+                created_by=created_by,
+                **fields,
             )
+            _article_moves_on(article, status)
+    except IntegrityError as error:
+        raise _refused_by_database(error) from error
     return annotation
+
+
+def _article_moves_on(article: Article, status: str) -> None:
+    """The first span starts the work; new work on a reviewed article sends it back to the
+    review queue. (Checked here first: most saves change no status.)"""
+    moves = {ArticleStatus.NEW: ArticleStatus.IN_PROGRESS}
+    if status == Status.DRAFT:
+        moves[ArticleStatus.REVIEWED] = ArticleStatus.READY
+    if article.status in moves:
+        Article.objects.filter(pk=article.pk, status=article.status).update(
+            status=moves[article.status]
+        )
+
+
+def annotation_edit(*, annotation: Annotation, user, version: int, **changes) -> Annotation:
+    """A person's change to an annotation: its kind, span, note and kind fields (event,
+    claimed time, cited source, hedge type). Only its author, or a reviewer or owner, may
+    edit it. An author's edit of a span a reviewer rejected puts it up for review again
+    (draft); a reviewer's edit leaves the decision as it is."""
+    not_editable = {_field_name(name) for name in changes} - EDITABLE - kind_fields()
+    if not_editable:
+        raise SpanError(f"Cannot change {', '.join(sorted(not_editable))} here.")
+    membership = edit_check(user=user, annotation=annotation)
+    reviewer = membership is not None and membership.has_role(Role.REVIEWER)
+    with transaction.atomic():
+        current = _locked(annotation, version)
+        if current.status == Status.REJECTED and not reviewer:
+            changes["status"] = Status.DRAFT
+        return annotation_update(annotation=current, version=version, user=user, **changes)
+
+
+def _locked(annotation: Annotation, version: int) -> Annotation:
+    current = Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
+    if current.version != version:
+        raise AnnotationConflict(current)
+    return current
 
 
 def annotation_update(*, annotation: Annotation, version: int, user, **changes) -> Annotation:
     """Apply `changes` if nobody saved since `version`; raise AnnotationConflict otherwise.
+    For services (review decisions, accepted suggestions, credibility): who may is theirs
+    to check.
 
-    Changing the kind clears the fields of the old kind and drops links the new
-    kind cannot have; changing start/end/quote re-checks the span.
+    Changing the kind empties the fields of the old kind and drops links the new kind
+    cannot have (claim relations go by a database trigger); changing start/end/quote
+    re-checks the span.
     """
-    with transaction.atomic(), _history(user):
-        current = (
-            Annotation.objects.select_for_update().select_related("article").get(pk=annotation.pk)
-        )
-        if current.version != version:
-            raise AnnotationConflict(current)
-        kind = changes.pop("kind", current.kind)
-        if any(field in changes for field in SPAN_FIELDS):
-            span = {field: changes.get(field, getattr(current, field)) for field in SPAN_FIELDS}
-            _check_span(current.article, **span)
-            changes["prefix"], changes["suffix"] = span_context(
-                current.article.text, span["start"], span["end"]
-            )
-        _check_kind_fields(kind, {k: v for k, v in changes.items() if k in ALL_KIND_FIELDS})
-        if kind != current.kind:
-            for field, empty in KIND_FIELDS[current.kind].items():
-                setattr(current, field, empty)
-            current.kind = kind
-            _drop_links_not_fitting(current)
-        if (
-            "event" in changes
-            and _event_id(changes["event"]) != current.event_id
-            or (current.kind != Kind.CLAIM)
-        ):
-            # Same / contradicts relations hold only between claims of one event.
-            ClaimRelation.objects.filter(Q(claim_a=current) | Q(claim_b=current)).delete()
-        for field, value in changes.items():
-            setattr(current, field, value)
-        current.version += 1
-        current.save()
+    try:
+        with transaction.atomic(), _history(user):
+            current = _locked(annotation, version)
+            kind = changes.pop("kind", current.kind)
+            if any(field in changes for field in SPAN_FIELDS):
+                span = {field: changes.get(field, getattr(current, field)) for field in SPAN_FIELDS}
+                _check_span(current.article, **span)
+                changes["prefix"], changes["suffix"] = span_context(
+                    current.article.text, span["start"], span["end"]
+                )
+            _check_kind_fields(kind, changes)
+            if kind != current.kind:
+                for field in KINDS[current.kind].fields if current.kind in KINDS else ():
+                    setattr(current, field, KIND_FIELD_EMPTY[field])
+                current.kind = kind
+                _drop_links_not_fitting(current)
+            for field, value in changes.items():
+                setattr(current, field, value)
+            current.version += 1
+            current.save()
+    except IntegrityError as error:
+        raise _refused_by_database(error) from error
     return current
 
 
@@ -139,6 +181,7 @@ def annotation_delete(*, annotation: Annotation, user) -> dict:
     Returns a JSON-able snapshot that annotation_restore() turns back into the span
     and its links (Undo).
     """
+    edit_check(user=user, annotation=annotation)
     with transaction.atomic(), _history(user):
         current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
         if current is None:
@@ -166,48 +209,53 @@ def annotation_restore(*, snapshot: dict, user) -> Annotation:
     fields = dict(snapshot["annotation"])
     article = Article.objects.get(pk=fields.pop("article_id"))
     _check_span(article, fields["start"], fields["end"], fields["quote"])
-    with transaction.atomic(), _history(user):
-        restored = Annotation.objects.create(article=article, **fields)
-        alive = set(Annotation.objects.filter(article=article).values_list("pk", flat=True))
-        Link.objects.bulk_create(
-            [
-                Link(
-                    from_annotation=restored,
-                    to_annotation_id=link["to_annotation"],
-                    kind=link["kind"],
-                    created_by=user,
-                )
-                for link in snapshot["links_out"]
-                if link["to_annotation"] in alive
-            ]
-            + [
-                Link(
-                    from_annotation_id=link["from_annotation"],
-                    to_annotation=restored,
-                    kind=link["kind"],
-                    created_by=user,
-                )
-                for link in snapshot["links_in"]
-                if link["from_annotation"] in alive
-            ],
-            ignore_conflicts=True,
-        )
+    try:
+        with transaction.atomic(), _history(user):
+            restored = Annotation.objects.create(article=article, **fields)
+            alive = set(Annotation.objects.filter(article=article).values_list("pk", flat=True))
+            Link.objects.bulk_create(
+                [
+                    Link(
+                        from_annotation=restored,
+                        to_annotation_id=link["to_annotation"],
+                        kind=link["kind"],
+                        created_by=user,
+                    )
+                    for link in snapshot["links_out"]
+                    if link["to_annotation"] in alive
+                ]
+                + [
+                    Link(
+                        from_annotation_id=link["from_annotation"],
+                        to_annotation=restored,
+                        kind=link["kind"],
+                        created_by=user,
+                    )
+                    for link in snapshot["links_in"]
+                    if link["from_annotation"] in alive
+                ],
+                ignore_conflicts=True,
+            )
+    except IntegrityError as error:  # its event or cited source went meanwhile
+        raise _refused_by_database(error) from error
     return restored
 
 
 def link_create(
     *, from_annotation: Annotation, to_annotation: Annotation, kind: str, created_by
 ) -> Link:
-    expected = LINK_ENDS.get(kind)
-    if expected is None:
+    """Link two annotations of one article; `created_by` must be allowed to edit the first."""
+    spec = LINKS.get(kind)
+    if spec is None:
         raise SpanError(f"Unknown link kind {kind!r}.")
-    if (from_annotation.kind, to_annotation.kind) != expected:
+    if (from_annotation.kind, to_annotation.kind) != (spec.source, spec.target):
         raise SpanError(
-            f"“{LinkKind(kind).label}” joins a {expected[0]} to a {expected[1]}, "
+            f"“{spec.label}” joins a {spec.source} to a {spec.target}, "
             f"not a {from_annotation.kind} to a {to_annotation.kind}."
         )
     if from_annotation.article_id != to_annotation.article_id:
         raise SpanError("Linked annotations must be in the same article.")
+    edit_check(user=created_by, annotation=from_annotation)
     with transaction.atomic(), _history(created_by):
         link, _ = Link.objects.get_or_create(
             from_annotation=from_annotation,
@@ -218,12 +266,9 @@ def link_create(
 
 
 def link_delete(*, link: Link, user) -> None:
+    edit_check(user=user, annotation=link.from_annotation)
     with transaction.atomic(), _history(user):
         Link.objects.filter(pk=link.pk).delete()
-
-
-def _event_id(event):
-    return getattr(event, "pk", event)
 
 
 def _jsonable(value):
@@ -234,8 +279,7 @@ def _drop_links_not_fitting(annotation: Annotation) -> None:
     for link in Link.objects.filter(from_annotation=annotation) | Link.objects.filter(
         to_annotation=annotation
     ):
-        ends = LINK_ENDS[link.kind]
-        from_kind = annotation.kind if link.from_annotation_id == annotation.pk else None
-        to_kind = annotation.kind if link.to_annotation_id == annotation.pk else None
-        if (from_kind and from_kind != ends[0]) or (to_kind and to_kind != ends[1]):
+        spec = LINKS.get(link.kind)
+        starts_here = link.from_annotation_id == annotation.pk
+        if spec is None or annotation.kind != (spec.source if starts_here else spec.target):
             link.delete()

@@ -4,22 +4,25 @@ Markdown, HTML, .zip), through the same import service as the upload page."""
 from datetime import datetime
 
 from django.conf import settings
-from ninja import File, Router, Schema, Status
+from django.shortcuts import get_object_or_404
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from annotator.articles.archives import ArchiveRejected, zip_members
+from annotator.articles.batches import BatchRefused, batch_limits_check
 from annotator.articles.dates import parse_date
 from annotator.articles.models import Article, ItemStatus, Origin
 from annotator.articles.parsing import file_kind
 from annotator.articles.services import (
+    ArticleError,
     ImportResult,
-    OutletMatcher,
     Overrides,
     article_import,
+    article_status_set,
     size_rejection,
-    source_for_outlet,
 )
 from annotator.projects.access import membership_or_404
+from annotator.sources.services import SourceMatcher
 
 router = Router(tags=["articles"])
 
@@ -52,6 +55,19 @@ class ImportOut(Schema):
     status: str
     reason: str
     article: ImportedArticle | None
+
+
+class StatusIn(Schema):
+    status: str = Field(description="ready (for review) or in_progress")
+
+
+class StatusOut(Schema):
+    id: int
+    status: str
+
+
+class Refused(Schema):
+    detail: str
 
 
 class RequestInvalid(Schema):
@@ -113,7 +129,8 @@ def article_import_json(request, slug: str, payload: ArticleIn):
         uploaded_by=request.user,
         overrides=Overrides(
             title=payload.title,
-            outlet=source_for_outlet(project=project, name=payload.outlet),
+            outlet_name=payload.outlet,
+            new_outlet=True,
             url=payload.url,
             published=published,
             language=payload.language,
@@ -130,11 +147,12 @@ def article_import_json(request, slug: str, payload: ArticleIn):
 def article_import_files(request, slug: str, files: File[list[UploadedFile]]):
     membership = membership_or_404(request.user, slug)
     project = membership.project
-    matcher = OutletMatcher(project)
+    try:
+        batch_limits_check(files=len(files), total_bytes=sum(f.size or 0 for f in files))
+    except BatchRefused as refusal:
+        return [{"name": "request", "status": "rejected", "reason": str(refusal), "article": None}]
+    matcher = SourceMatcher(project)
     results = []
-    if len(files) > settings.IMPORT_BATCH_MAX_FILES:
-        reason = f"More than {settings.IMPORT_BATCH_MAX_FILES} files at once."
-        return [{"name": "request", "status": "rejected", "reason": reason, "article": None}]
     for upload in files:
         name = upload.name or "upload.txt"
         if file_kind(name) == "archive":
@@ -191,3 +209,19 @@ def _archive(project, user, name, upload, matcher):
         result.name = full_name
         results.append(_out(result))
     return results
+
+
+@router.post(
+    "/projects/{slug}/articles/{article_id}/status/",
+    response={200: StatusOut, 422: Refused},
+    summary="Mark an article ready for review, or back in progress",
+    description="Any member; reopening a reviewed article is for reviewers and owners (403).",
+)
+def article_status(request, slug: str, article_id: int, payload: StatusIn):
+    membership = membership_or_404(request.user, slug)
+    article = get_object_or_404(Article, pk=article_id, project=membership.project)
+    try:
+        article_status_set(article=article, status=payload.status, user=request.user)
+    except ArticleError as error:
+        return Status(422, {"detail": str(error)})
+    return {"id": article.pk, "status": article.status}

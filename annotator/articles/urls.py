@@ -10,6 +10,6 @@ urlpatterns = [
     path("p/<slug:slug>/articles/<int:article_id>/about/", views.about, name="about"),
     path("p/<slug:slug>/articles/<int:article_id>/original/", views.original, name="original"),
     path("p/<slug:slug>/imports/<int:batch_id>/", views.batch_detail, name="batch"),
-    path("p/<slug:slug>/imports/<int:batch_id>/resume/", views.batch_resume, name="resume"),
+    path("p/<slug:slug>/imports/<int:batch_id>/resume/", views.resume, name="resume"),
     path("p/<slug:slug>/imports/<int:batch_id>/review/", views.batch_review, name="review"),
 ]

@@ -7,11 +7,20 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
+from annotator.articles.batches import (
+    BatchRefused,
+    Upload,
+    batch_counts,
+    batch_create,
+    batch_is_stalled,
+    batch_outlet_language_set,
+    batch_resume,
+    batch_start,
+)
 from annotator.articles.forms import ArticleMetadataForm, PasteForm, UploadForm
 from annotator.articles.listing import article_listing
 from annotator.articles.models import (
     Article,
-    BatchStatus,
     ImportBatch,
     ImportItem,
     ItemStatus,
@@ -19,19 +28,11 @@ from annotator.articles.models import (
     SourceFile,
 )
 from annotator.articles.services import (
-    BatchRefused,
     Overrides,
-    Upload,
     article_import,
     article_metadata_update,
-    batch_counts,
-    batch_create,
-    batch_is_stalled,
-    batch_outlet_language_set,
     can_edit_metadata,
-    source_for_outlet,
 )
-from annotator.articles.tasks import batch_enqueue
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources.models import Source
@@ -96,7 +97,7 @@ def upload(request, slug):
             except BatchRefused as refusal:
                 form.add_error("files", str(refusal))
             else:
-                batch_enqueue(batch)
+                batch_start(batch=batch)
                 return redirect("articles:batch", slug, batch.pk)
         return _upload_page(request, membership, form, PasteForm(), status=422)
     return _upload_page(request, membership, form, PasteForm())
@@ -114,7 +115,8 @@ def paste(request, slug):
     data = form.cleaned_data
     overrides = Overrides(
         title=data["title"],
-        outlet=source_for_outlet(project=project, name=data["outlet"]),
+        outlet_name=data["outlet"],
+        new_outlet=True,
         url=data["url"],
         published=data["published"],
         language=data["language"],
@@ -164,15 +166,13 @@ def batch_detail(request, slug, batch_id):
     return render(request, f"{template}#progress" if request.htmx else template, context)
 
 
-def batch_resume(request, slug, batch_id):
+def resume(request, slug, batch_id):
     """Queue a batch again whose worker stopped (it carries on with the files left)."""
     membership = membership_or_404(request.user, slug)  # outsiders: 404 whatever the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     batch = _batch_or_404(membership, batch_id)
-    if batch.status != BatchStatus.DONE:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.QUEUED)
-        batch_enqueue(batch)
+    if batch_resume(batch=batch):
         messages.info(request, "The import was queued again; it goes on with the files left.")
     return redirect("articles:batch", slug, batch.pk)
 

@@ -1,23 +1,28 @@
 """Demo project: four short articles, written for this project, that report one
 fictional event differently (dates, distances, numbers), cite each other and hedge.
 
-Everything here is invented: outlets, places and people. Tests reuse this data.
+Everything here is invented: outlets, places and people. `make run` loads it (with
+`manage.py load_demo --full`); a few end-to-end tests use it, most tests build their own
+data with tests/factories.py. Written through the same services as everything else.
 """
 
 import hashlib
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotator.annotations.models import HedgeType, Kind, LinkKind, TimePrecision
+from annotator.annotations.kinds import ATTRIBUTES, ATTRIBUTION, CLAIM, HEDGE, QUALIFIES, VIA
+from annotator.annotations.models import HedgeType, TimePrecision
 from annotator.annotations.services import annotation_create, link_create
-from annotator.articles.models import Article, DatePrecision
-from annotator.events.models import Event, RelationKind
-from annotator.events.services import claim_relation_create
+from annotator.articles.models import DatePrecision
+from annotator.articles.services import article_create
+from annotator.events.models import RelationKind
+from annotator.events.services import claim_relation_create, event_create
 from annotator.projects.models import Membership, Project, Role
-from annotator.sources.models import ReliabilityAssessment, Source, SourceKind
+from annotator.sources.models import SourceKind
+from annotator.sources.services import assessment_create, source_create
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo"
@@ -164,92 +169,92 @@ ANNOTATIONS = [
     (
         "w1",
         "wire",
-        Kind.CLAIM,
+        CLAIM,
         "Foreign troops withdrew from the Tal Safra base on Tuesday",
         {"claimed_at": "2025-03-11", "claimed_precision": TimePrecision.DAY},
     ),
     (
         "w2",
         "wire",
-        Kind.ATTRIBUTION,
+        ATTRIBUTION,
         "two local officials told Meridian Wire",
         {"cited_source": "local officials"},
     ),
-    ("w3", "wire", Kind.CLAIM, "The base lies 3 km west of Qarmal airport", {}),
-    ("w4", "wire", Kind.HEDGE, "about", {"hedge_type": HedgeType.APPROXIMATOR}),
-    ("w5", "wire", Kind.CLAIM, "housed about 300 personnel", {}),
+    ("w3", "wire", CLAIM, "The base lies 3 km west of Qarmal airport", {}),
+    ("w4", "wire", HEDGE, "about", {"hedge_type": HedgeType.APPROXIMATOR}),
+    ("w5", "wire", CLAIM, "housed about 300 personnel", {}),
     (
         "l1",
         "ledger",
-        Kind.CLAIM,
+        CLAIM,
         "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal",
         {},
     ),
-    ("l2", "ledger", Kind.HEDGE, "reportedly", {"hedge_type": HedgeType.HEARSAY}),
-    ("l3", "ledger", Kind.ATTRIBUTION, "Meridian Wire reported", {"cited_source": "Meridian Wire"}),
+    ("l2", "ledger", HEDGE, "reportedly", {"hedge_type": HedgeType.HEARSAY}),
+    ("l3", "ledger", ATTRIBUTION, "Meridian Wire reported", {"cited_source": "Meridian Wire"}),
     (
         "l4",
         "ledger",
-        Kind.ATTRIBUTION,
+        ATTRIBUTION,
         "citing local officials",
         {"cited_source": "local officials"},
     ),
-    ("l5", "ledger", Kind.HEDGE, "believed to be", {"hedge_type": HedgeType.EPISTEMIC}),
-    ("l6", "ledger", Kind.CLAIM, "The base, believed to be 4 km west of the airport", {}),
+    ("l5", "ledger", HEDGE, "believed to be", {"hedge_type": HedgeType.EPISTEMIC}),
+    ("l6", "ledger", CLAIM, "The base, believed to be 4 km west of the airport", {}),
     (
         "w6",
         "wire",
-        Kind.ATTRIBUTION,
+        ATTRIBUTION,
         "according to the officials",
         {"cited_source": "local officials"},
     ),
     (
         "s1",
         "sahil",
-        Kind.ATTRIBUTION,
+        ATTRIBUTION,
         "أفادت مصادر محلية لصحيفة الساحل",
         {"cited_source": "local officials"},
     ),
     (
         "s2",
         "sahil",
-        Kind.CLAIM,
+        CLAIM,
         "القوات الأجنبية أخلت قاعدة تل صفرا يوم الاثنين",
         {"claimed_at": "2025-03-10", "claimed_precision": TimePrecision.DAY},
     ),
-    ("s3", "sahil", Kind.HEDGE, "نحو", {"hedge_type": HedgeType.APPROXIMATOR}),
-    ("s4", "sahil", Kind.CLAIM, "تقع القاعدة على بعد نحو 3 كم غرب مطار قرمل", {}),
+    ("s3", "sahil", HEDGE, "نحو", {"hedge_type": HedgeType.APPROXIMATOR}),
+    ("s4", "sahil", CLAIM, "تقع القاعدة على بعد نحو 3 كم غرب مطار قرمل", {}),
     (
         "r1",
         "rased",
-        Kind.ATTRIBUTION,
+        ATTRIBUTION,
         "نقلاً عن وكالة ميريديان (Meridian Wire)",
         {"cited_source": "Meridian Wire"},
     ),
     (
         "r2",
         "rased",
-        Kind.CLAIM,
+        CLAIM,
         "انسحبت القوات الأجنبية من قاعدة تل صفرا فجر الثلاثاء 🚚",
         {"claimed_at": "2025-03-11", "claimed_precision": TimePrecision.APPROXIMATE},
     ),
-    ("r3", "rased", Kind.CLAIM, "فإن القاعدة تبعد 5 كم عن المطار", {}),
-    ("r4", "rased", Kind.ATTRIBUTION, "وبحسب مصادر", {}),
+    ("r3", "rased", CLAIM, "فإن القاعدة تبعد 5 كم عن المطار", {}),
+    ("r4", "rased", ATTRIBUTION, "وبحسب مصادر", {}),
 ]
 
 LINKS = [
-    ("w2", "w1", LinkKind.ATTRIBUTES),
-    ("w4", "w5", LinkKind.QUALIFIES),
-    ("l2", "l1", LinkKind.QUALIFIES),
-    ("l3", "l1", LinkKind.ATTRIBUTES),
-    ("l4", "l3", LinkKind.VIA),
-    ("s1", "s2", LinkKind.ATTRIBUTES),
-    ("s3", "s4", LinkKind.QUALIFIES),
-    ("r1", "r2", LinkKind.ATTRIBUTES),
-    ("w6", "w3", LinkKind.ATTRIBUTES),
-    ("w6", "w5", LinkKind.ATTRIBUTES),
-    ("l5", "l6", LinkKind.QUALIFIES),
-    ("r4", "r3", LinkKind.ATTRIBUTES),
+    ("w2", "w1", ATTRIBUTES),
+    ("w4", "w5", QUALIFIES),
+    ("l2", "l1", QUALIFIES),
+    ("l3", "l1", ATTRIBUTES),
+    ("l4", "l3", VIA),
+    ("s1", "s2", ATTRIBUTES),
+    ("s3", "s4", QUALIFIES),
+    ("r1", "r2", ATTRIBUTES),
+    ("w6", "w3", ATTRIBUTES),
+    ("w6", "w5", ATTRIBUTES),
+    ("l5", "l6", QUALIFIES),
+    ("r4", "r3", ATTRIBUTES),
 ]
 CLAIMS_IN_EVENT = {"w1", "l1", "s2", "r2", "w3", "s4", "l6", "r3"}
 # Within the event: which claims make the same assertion, which contradict each other.
@@ -278,12 +283,12 @@ def demo_load(*, stdout=None) -> bool:
         )
         users = _demo_users(project)
         sources = _demo_sources(project, users["reviewer"])
-        event = Event.objects.create(
+        event = event_create(
             project=project,
             title="Withdrawal from Tal Safra base",
             place="Qarmal, Qarmalia",
-            start_date="2025-03-10",
-            end_date="2025-03-11",
+            start_date=date(2025, 3, 10),
+            end_date=date(2025, 3, 11),
             description="Foreign troops leave the Tal Safra base west of Qarmal airport.",
         )
         articles = _demo_articles(project, sources, users["owner"])
@@ -310,7 +315,7 @@ def _demo_users(project):
 def _demo_sources(project, assessor):
     sources = {}
     for name, other, kind, country, language, domain, note, grades in SOURCES:
-        source = Source.objects.create(
+        source = source_create(
             project=project,
             name=name,
             other_names=other,
@@ -321,11 +326,11 @@ def _demo_sources(project, assessor):
             affiliation_note=note,
         )
         for grade, rationale, day in grades:
-            ReliabilityAssessment.objects.create(
+            assessment_create(
                 source=source,
                 grade=grade,
                 rationale=rationale,
-                assessed_by=assessor,
+                user=assessor,
                 assessed_at=datetime.fromisoformat(day).replace(tzinfo=UTC),
             )
         sources[name] = source
@@ -336,7 +341,7 @@ def _demo_articles(project, sources, uploader):
     articles = {}
     for key, data in ARTICLES.items():
         text = unicodedata.normalize("NFC", data["text"])
-        articles[key] = Article.objects.create(
+        articles[key] = article_create(
             project=project,
             outlet=sources[data["outlet"]],
             title=data["title"],

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from annotator.annotations.models import Kind
+from annotator.annotations.kinds import CLAIM
 from annotator.events import services
+from annotator.events.analysis import event_analysis
 from annotator.events.models import ClaimRelation, Event
-from annotator.events.queries import event_data
 from annotator.projects.access import membership_or_404
 
 router = Router(tags=["events"])
@@ -104,24 +104,24 @@ def event_create(request, slug: str, payload: EventIn):
 def event_detail(request, slug: str, event_id: int):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
-    data = event_data(event)
+    analysis = event_analysis(event)
     claims = [
         {
-            "id": row["claim"].pk,
-            "article_id": row["claim"].article_id,
-            "quote": row["claim"].quote,
-            "outlet": row["claim"].article.outlet.name if row["claim"].article.outlet_id else None,
-            "outlet_grade": row["grade"],
-            "claimed_at": row["claim"].claimed_at,
-            "claimed_precision": row["claim"].claimed_precision,
-            "reported_at": row["claim"].article.published_at,
-            "attribution_chains": [str(chain) for chain in row["chains"]],
-            "credibility": row["claim"].credibility,
-            "admiralty": row["admiralty"],
-            "status": row["claim"].status,
-            "group": row["group"],
+            "id": row.claim.pk,
+            "article_id": row.claim.article_id,
+            "quote": row.claim.quote,
+            "outlet": row.claim.article.outlet.name if row.claim.article.outlet else None,
+            "outlet_grade": row.grade,
+            "claimed_at": row.claim.claimed_at,
+            "claimed_precision": row.claim.claimed_precision,
+            "reported_at": row.claim.article.published_at,
+            "attribution_chains": [str(chain) for chain in row.chains],
+            "credibility": row.claim.credibility,
+            "admiralty": row.admiralty,
+            "status": row.claim.status,
+            "group": row.group,
         }
-        for row in data["rows"]
+        for row in analysis.rows
     ]
     groups = [
         {
@@ -133,13 +133,17 @@ def event_detail(request, slug: str, event_id: int):
             "first_reported_claim_id": g.first.pk if g.first else None,
             "contradicts": sorted(g.contradicts),
         }
-        for g in data["groups"]
+        for g in analysis.groups
+    ]
+    relations = [
+        {"id": r.pk, "claim_a_id": r.claim_a_id, "claim_b_id": r.claim_b_id, "kind": r.kind}
+        for r in analysis.relations
     ]
     return {
         **EventOut.from_orm(event).dict(),
         "claims": claims,
         "groups": groups,
-        "relations": data["relations"],
+        "relations": relations,
     }
 
 
@@ -151,7 +155,7 @@ def event_detail(request, slug: str, event_id: int):
 def relation_create(request, slug: str, event_id: int, payload: RelationIn):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
-    claims = event.claims.filter(kind=Kind.CLAIM)
+    claims = event.claims.filter(kind=CLAIM)
     claim = get_object_or_404(claims, pk=payload.claim_id)
     other = get_object_or_404(claims, pk=payload.other_id)
     try:

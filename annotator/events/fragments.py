@@ -1,12 +1,18 @@
-"""HTML for the two parts of the event page that repeat per claim: the timeline marks and
-the table rows. An event can hold thousands of claims; built here with escape() they
-take milliseconds, where the same loop in a template takes seconds. Everything from the
-database goes through escape() (or is a number, a date or a fixed word)."""
+"""HTML for the parts of the event page that repeat per claim: the timeline marks, the
+table rows and the relation list. An event can hold thousands of claims; built here with
+escape() they take milliseconds, where the same loop in a template takes seconds.
+Everything from the database goes through escape() (or is a number, a date or a fixed
+word)."""
+
+from types import SimpleNamespace
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from annotator.annotations.highlight import segments
+from annotator.events.layout import group_colour
 
 MONTHS = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -38,34 +44,50 @@ def claimed_time(claim) -> str:
 
 def _swatch(row) -> str:
     return (
-        f'<svg width="10" height="10" role="img" aria-label="group {row["group"]}">'
-        f'<circle cx="5" cy="5" r="4" fill="{row["colour"]}"/></svg>'
+        f'<svg width="10" height="10" role="img" aria-label="group {row.group}">'
+        f'<circle cx="5" cy="5" r="4" fill="{group_colour(row.group)}"/></svg>'
     )
 
 
 def _outlet(claim) -> str:
-    return claim.article.outlet.name if claim.article.outlet_id else "unknown outlet"
+    return claim.article.outlet_name
+
+
+def quote_with_hedges(claim, hedges) -> str:
+    """The claim's quote as HTML with the hedges that fall inside it marked."""
+    if not hedges:
+        return escape(claim.quote)
+    shifted = [
+        SimpleNamespace(pk=h.pk, start=h.start - claim.start, end=h.end - claim.start)
+        for h in hedges
+        if claim.start <= h.start and h.end <= claim.end
+    ]
+    parts = []
+    for segment in segments(len(claim.quote), shifted):
+        piece = escape(claim.quote[segment.start : segment.end])
+        parts.append(f'<mark class="hedge-in-quote">{piece}</mark>' if segment.layers else piece)
+    return "".join(parts)
 
 
 def table_rows(rows, slug: str, can_review: bool) -> str:
-    workspace = reverse("annotations:workspace", args=[slug, 0])
+    workspace = reverse("workspace:article", args=[slug, 0])
     rate = reverse("events:credibility", args=[slug, 0])
     html = []
     for row in rows:
-        claim = row["claim"]
+        claim = row.claim
         link = workspace.replace("/0/", f"/{claim.article_id}/") + f"?selected={claim.pk}"
         outside = "".join(
             f' <span class="hedge-in-quote small">{escape(h.quote)}</span>'
-            for h in row["hedges"]
+            for h in row.hedges
             if h.start < claim.start or h.end > claim.end
         )
         grade = (
-            f' <abbr class="grade grade-{row["grade"]}" title="{escape(row["grade_label"])}">'
-            f"{row['grade']}</abbr>"
-            if row["grade"]
+            f' <abbr class="grade grade-{row.grade}" title="{escape(row.grade_label)}">'
+            f"{row.grade}</abbr>"
+            if row.grade
             else ""
         )
-        chains = "".join(f"<div>{escape(str(chain))}</div>" for chain in row["chains"])
+        chains = "".join(f"<div>{escape(str(chain))}</div>" for chain in row.chains)
         credibility = str(claim.credibility or "—")
         if can_review:
             editor = rate.replace("/0/", f"/{claim.pk}/")
@@ -80,12 +102,12 @@ def table_rows(rows, slug: str, can_review: bool) -> str:
             f' aria-label="Select this claim to link it"></td>'
             f'<td class="nowrap">{claimed_time(claim)}</td>'
             f'<td dir="auto" class="quote-cell">{_swatch(row)} <a href="{link}">'
-            f"{row['quote_html']}</a>{outside}</td>"
+            f"{quote_with_hedges(claim, row.hedges)}</a>{outside}</td>"
             f'<td dir="auto"><bdi>{escape(_outlet(claim))}</bdi>{grade}</td>'
             f'<td dir="auto" class="chain">{chains}</td>'
             f'<td class="nowrap">{_date(claim.article.published_at, "j M H:i") or "—"}</td>'
             f'<td class="credibility-cell">{credibility}</td>'
-            f"<td><strong>{row['admiralty'] or '—'}</strong></td>"
+            f"<td><strong>{row.admiralty or '—'}</strong></td>"
             f'<td><span class="status status-{claim.status}">{claim.status_label}</span></td>'
             "</tr>"
         )
@@ -93,7 +115,7 @@ def table_rows(rows, slug: str, can_review: bool) -> str:
 
 
 def timeline_marks(layout, slug: str) -> str:
-    workspace = reverse("annotations:workspace", args=[slug, 0])
+    workspace = reverse("workspace:article", args=[slug, 0])
     html = []
     for mark in layout["marks"]:
         claim = mark.claim
@@ -142,7 +164,7 @@ def relation_items(relations) -> str:
         a = escape(_short(relation.a.quote)) if relation.a else "?"
         b = escape(_short(relation.b.quote)) if relation.b else "?"
         html.append(
-            f'<li><span dir="auto">“{a}”</span> <strong>{escape(relation.get_kind_display())}'
+            f'<li><span dir="auto">“{a}”</span> <strong>{escape(relation.label)}'
             f'</strong> <span dir="auto">“{b}”</span> <button type="submit" name="relation"'
             f' value="{relation.pk}" class="linklike">remove</button></li>'
         )

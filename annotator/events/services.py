@@ -1,14 +1,19 @@
-"""Writes for events: claim relations, reviewer credibility, new events."""
+"""Writes for events: new events, claim relations and the reviewer's credibility.
+Keyword-only functions, one transaction each."""
 
 import pghistory
 from django.db import transaction
 
-from annotator.annotations.models import Annotation, Kind
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation
 from annotator.annotations.services import annotation_update
+from annotator.events.analysis import claim_independence
 from annotator.events.models import ClaimRelation, Event, RelationKind
-from annotator.events.queries import group_independence
+from annotator.projects.access import role_check
+from annotator.projects.models import Role
 
 CONFIRMED = 1  # Admiralty information scale: 1 = confirmed by other independent sources
+TITLE_MAX = 300
 
 
 class EventError(ValueError):
@@ -21,16 +26,26 @@ def event_create(
     title = title.strip()
     if not title:
         raise EventError("An event needs a title.")
+    if len(title) > TITLE_MAX:
+        raise EventError(f"An event's title has at most {TITLE_MAX} characters.")
     if start_date and end_date and end_date < start_date:
         raise EventError("The event cannot end before it starts.")
-    return Event.objects.create(
-        project=project,
-        title=title,
-        description=description,
-        place=place,
-        start_date=start_date,
-        end_date=end_date,
-    )
+    with transaction.atomic():
+        return Event.objects.create(
+            project=project,
+            title=title,
+            description=description,
+            place=place,
+            start_date=start_date,
+            end_date=end_date,
+        )
+
+
+def event_get_or_create(*, project, title: str) -> Event:
+    """The project's event with this title (in any case), or a new one."""
+    title = title.strip()
+    existing = Event.objects.filter(project=project, title__iexact=title).order_by("pk").first()
+    return existing or event_create(project=project, title=title)
 
 
 def claim_relation_create(
@@ -41,7 +56,7 @@ def claim_relation_create(
         raise EventError(f"Unknown relation {kind!r}.")
     if claim.pk == other.pk:
         raise EventError("A claim cannot be related to itself.")
-    if claim.kind != Kind.CLAIM or other.kind != Kind.CLAIM:
+    if claim.kind != CLAIM or other.kind != CLAIM:
         raise EventError("Only claims can be related.")
     if claim.event_id is None or claim.event_id != other.event_id:
         raise EventError("Both claims must belong to the same event.")
@@ -64,10 +79,18 @@ def claim_relation_delete(*, relation: ClaimRelation, user) -> None:
 def claim_credibility_set(*, claim: Annotation, credibility: int | None, version: int, user):
     """Set the reviewer's credibility (1–6). 1 ("confirmed by other independent sources")
     needs a same-assertion group with at least two independent origins."""
+    role_check(
+        user=user,
+        project_id=claim.article.project_id,
+        minimum=Role.REVIEWER,
+        doing="rate credibility",
+    )
+    if claim.kind != CLAIM or claim.event_id is None:
+        raise EventError("Only claims of an event are rated.")
     if credibility is not None and not 1 <= credibility <= 6:
         raise EventError("Credibility is 1 to 6 on the Admiralty scale.")
     if credibility == CONFIRMED:
-        independent = group_independence(claim)
+        independent = claim_independence(claim)
         if independent < 2:
             raise EventError(
                 "Credibility 1 means confirmed by other independent sources, but this "

@@ -1,5 +1,6 @@
 import csv
 import json
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -10,11 +11,13 @@ from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotator.annotations.access import annotation_for_member
-from annotator.annotations.models import Kind
+from annotator.annotations.kinds import CLAIM
 from annotator.annotations.services import AnnotationConflict
 from annotator.events import fragments, services
+from annotator.events.analysis import EventAnalysis, event_analysis
+from annotator.events.layout import group_colour, timeline_layout
 from annotator.events.models import ClaimRelation, Event, RelationKind
-from annotator.events.queries import event_data
+from annotator.events.timeline import Group
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
@@ -45,7 +48,7 @@ def event_list(request, slug):
         except services.EventError as exc:
             error = str(exc)
     events = Event.objects.filter(project=project).annotate(
-        claim_count=Count("claims", filter=Q(claims__kind=Kind.CLAIM)),
+        claim_count=Count("claims", filter=Q(claims__kind=CLAIM)),
         article_count=Count("claims__article", distinct=True),
     )
     return render(
@@ -64,24 +67,46 @@ def event_list(request, slug):
 GROUPS_SHOWN = 60  # group cards and contradiction pairs shown before "show all"
 
 
+@dataclass
+class GroupCard:
+    """A group as the page draws it: the analysis's group and its colour."""
+
+    group: Group
+    colour: str
+
+
 def _event_context(membership, event, error=None, show_all=False):
-    data = event_data(event)
+    """The page: the analysis, plus what only the page needs (colours, the picture's
+    layout, the HTML of the rows that repeat per claim)."""
+    analysis: EventAnalysis = event_analysis(event)
     limit = None if show_all else GROUPS_SHOWN
     can_review = membership.has_role(Role.REVIEWER)
     slug = membership.project.slug
+    group_of = {row.claim.pk: row.group for row in analysis.rows}
+    layout = timeline_layout(analysis.claims, group_of)
+    linked = analysis.linked_groups
     return {
         "project": membership.project,
         "membership": membership,
         "event": event,
         "can_review": can_review,
         "error": error,
-        "rows_html": fragments.table_rows(data["rows"], slug, can_review),
-        "marks_html": fragments.timeline_marks(data["layout"], slug),
-        "relations_html": fragments.relation_items(data["relations"]),
-        "shown_groups": data["linked_groups"][:limit],
-        "hidden_groups": max(0, len(data["linked_groups"]) - GROUPS_SHOWN) if limit else 0,
-        "shown_contradictions": data["contradictions"][:limit],
-        **data,
+        "claims": analysis.claims,
+        "rows": analysis.rows,
+        "groups": analysis.groups,
+        "relations": analysis.relations,
+        "lone_claims": analysis.lone_claims,
+        "layout": layout,
+        "rows_html": fragments.table_rows(analysis.rows, slug, can_review),
+        "marks_html": fragments.timeline_marks(layout, slug),
+        "relations_html": fragments.relation_items(analysis.relations),
+        "shown_groups": [GroupCard(g, group_colour(g.number)) for g in linked[:limit]],
+        "hidden_groups": max(0, len(linked) - GROUPS_SHOWN) if limit else 0,
+        "contradictions": analysis.contradictions,
+        "shown_contradictions": [
+            [GroupCard(g, group_colour(g.number)) for g in pair]
+            for pair in analysis.contradictions[:limit]
+        ],
     }
 
 
@@ -113,7 +138,7 @@ def relation_create(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
     ids = [i for i in request.POST.getlist("claims") if i.isdigit()]
-    claims = list(event.claims.filter(kind=Kind.CLAIM, pk__in=ids).order_by("pk"))
+    claims = list(event.claims.filter(kind=CLAIM, pk__in=ids).order_by("pk"))
     kind = request.POST.get("kind", "")
     if len(claims) < 2:
         return _analysis(request, membership, event, "Tick at least two claims to link them.")
@@ -146,7 +171,7 @@ def credibility_set(request, slug, annotation_id):
     membership, claim = annotation_for_member(request.user, slug, annotation_id)
     if not membership.has_role(Role.REVIEWER):
         raise PermissionDenied("Only reviewers and owners rate credibility.")
-    if claim.event_id is None or claim.kind != Kind.CLAIM:
+    if claim.event_id is None or claim.kind != CLAIM:
         return HttpResponse("Only claims of an event are rated here.", status=422)
     if request.method == "GET":
         return render(
@@ -159,6 +184,7 @@ def credibility_set(request, slug, annotation_id):
             },
         )
     value = request.POST.get("credibility", "")
+    error = None
     try:
         services.claim_credibility_set(
             claim=claim,
@@ -166,7 +192,6 @@ def credibility_set(request, slug, annotation_id):
             version=int(request.POST.get("version", 0)),
             user=request.user,
         )
-        error = None
     except (services.EventError, ValueError) as exc:
         error = str(exc)
     except AnnotationConflict:
@@ -200,22 +225,22 @@ def timeline_csv(request, slug, event_id):
             "claim_id",
         ]
     )
-    for row in event_data(event)["rows"]:
-        claim = row["claim"]
+    for row in event_analysis(event).rows:
+        claim = row.claim
         writer.writerow(
             [
                 claim.claimed_at.isoformat() if claim.claimed_at else "",
                 claim.claimed_precision,
                 claim.article.published_at.isoformat() if claim.article.published_at else "",
                 claim.article.outlet.name if claim.article.outlet_id else "",
-                row["grade"] or "",
+                row.grade or "",
                 _csv_safe(claim.quote),
-                _csv_safe("; ".join(h.quote for h in row["hedges"])),
-                _csv_safe(" | ".join(str(chain) for chain in row["chains"])),
+                _csv_safe("; ".join(h.quote for h in row.hedges)),
+                _csv_safe(" | ".join(str(chain) for chain in row.chains)),
                 claim.credibility or "",
-                row["admiralty"],
+                row.admiralty,
                 claim.status,
-                row["group"],
+                row.group,
                 request.build_absolute_uri(
                     f"/p/{slug}/articles/{claim.article_id}/?selected={claim.pk}"
                 ),
@@ -237,12 +262,12 @@ def timeline_json(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
     items = []
-    for row in event_data(event)["rows"]:
-        claim = row["claim"]
+    for row in event_analysis(event).rows:
+        claim = row.claim
         moment = claim.claimed_at or claim.article.published_at
         if moment is None:
             continue
-        outlet = claim.article.outlet.name if claim.article.outlet_id else "unknown outlet"
+        outlet = claim.article.outlet_name
         date = {"year": moment.year, "month": moment.month, "day": moment.day}
         if claim.claimed_precision == "month":
             del date["day"]
@@ -254,7 +279,7 @@ def timeline_json(request, slug, event_id):
                 "text": {
                     "headline": escape(f"{outlet}: {claim.quote[:80]}"),
                     "text": escape(
-                        f"{claim.quote} — {' | '.join(str(c) for c in row['chains'])}"
+                        f"{claim.quote} — {' | '.join(str(c) for c in row.chains)}"
                         + (
                             f" (reported {claim.article.published_at:%Y-%m-%d %H:%M})"
                             if claim.article.published_at

@@ -4,13 +4,13 @@ streaming as the export page: reviewers and owners export, owners import."""
 from typing import Literal
 
 from django.http import StreamingHttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from annotator.exports.formats import FORMATS
+from annotator.exports.dataset_import import dataset_import
+from annotator.exports.formats import FORMATS, export_keys
 from annotator.exports.records import Selection
-from annotator.exports.services import dataset_import
-from annotator.exports.streams import export_stream
+from annotator.exports.streams import UnknownFormat, export_stream
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
@@ -18,9 +18,15 @@ router = Router(tags=["datasets"])
 
 
 class ExportQuery(Schema):
-    format: Literal["jsonl", "w3c", "csv", "brat", "zip"] = "jsonl"
+    # Checked against the registry when called (formats.py), so a new format needs no
+    # change here.
+    format: str = Field("jsonl", description=f"One of {', '.join(export_keys())}")
     include_all: bool = False
-    bundle_formats: str = "jsonl,w3c,csv,brat"
+    bundle_formats: str = Field(",".join(FORMATS), description="With format=zip, comma-separated")
+
+
+class ExportRefused(Schema):
+    detail: str
 
 
 class LineProblem(Schema):
@@ -43,16 +49,21 @@ class DatasetImportOut(Schema):
     "/projects/{slug}/export",
     summary="Download the project's dataset (streamed)",
     description=(
-        "`format`: jsonl (one article per line, schema 1.x), w3c (Web Annotation JSON-LD), "
-        "csv (claims), brat (.zip) or zip (a bundle of `bundle_formats` with a dataset card). "
+        "`format`: "
+        + ", ".join(f"{f.key} ({f.label})" for f in FORMATS.values())
+        + " or zip (a bundle of `bundle_formats` with a dataset card). "
         "Approved annotations only unless `include_all`. Reviewers and owners only."
     ),
-    response={200: None, 403: dict, 404: dict},
+    response={200: None, 403: dict, 404: dict, 422: ExportRefused},
 )
 def dataset_export(request, slug: str, query: Query[ExportQuery]):
     membership = membership_or_404(request.user, slug, Role.REVIEWER)
     bundle = [k for k in query.bundle_formats.split(",") if k in FORMATS]
-    export = export_stream(Selection(membership.project, query.include_all), query.format, bundle)
+    selection = Selection(membership.project, query.include_all)
+    try:
+        export = export_stream(selection, query.format, bundle)
+    except UnknownFormat as error:
+        return Status(422, {"detail": str(error)})
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

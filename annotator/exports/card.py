@@ -9,37 +9,40 @@ import json
 from functools import cache
 from pathlib import Path
 
-from annotator.annotations.models import HedgeType, Kind, LinkKind, Status, TimePrecision
+from annotator.annotations.kinds import KINDS, LINKS
+from annotator.annotations.models import HedgeType, Status, TimePrecision
 from annotator.exports.records import SCHEMA_VERSION, Selection
 from annotator.sources.models import Grade
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "article.v1.json"
 SCHEMA_NAME = "schema/article.v1.json"
 
-KIND_DEFINITIONS = {
-    Kind.CLAIM: "what is asserted to have happened: who did what, where, when, how many.",
-    Kind.ATTRIBUTION: "who says it (“according to …”, “sources told …”); names the cited source.",
-    Kind.HEDGE: "wording that weakens a claim (“reportedly”, “believed to be”, “about”).",
-}
-LINK_DEFINITIONS = {
-    LinkKind.ATTRIBUTES: "an attribution → the claim it attributes.",
-    LinkKind.QUALIFIES: "a hedge → the claim it weakens.",
-    LinkKind.VIA: "an inner attribution → the outer one it was reached through "
-    "(“sources told Meridian Wire”: sources → Meridian Wire).",
-}
 CREDIBILITY = (
     "1 confirmed by other sources, 2 probably true, 3 possibly true, 4 doubtful, "
     "5 improbable, 6 truth cannot be judged (Admiralty information scale)"
 )
 
 
-@cache
 def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
+    """The line schema, with the span and link kinds of the registries (kinds.py)."""
+    return _schema(tuple(KINDS), tuple(LINKS))
+
+
+@cache
+def _schema(kinds: tuple[str, ...], links: tuple[str, ...]) -> dict:
+    data = json.loads(SCHEMA_PATH.read_text())
+    data["$defs"]["span"]["properties"]["kind"]["enum"] = list(kinds)
+    data["$defs"]["link"]["properties"]["kind"]["enum"] = list(links)
+    return data
 
 
 def schema_text() -> str:
-    return SCHEMA_PATH.read_text()
+    """The schema file as written, unless the registries list kinds it does not yet (then
+    the schema as the app reads it)."""
+    text = SCHEMA_PATH.read_text()
+    if json.loads(text) == schema():
+        return text
+    return json.dumps(schema(), ensure_ascii=False, indent=2) + "\n"
 
 
 def hf_features(node: dict | None = None, root: dict | None = None) -> dict:
@@ -121,11 +124,11 @@ def dataset_card(selection: Selection, counts: dict, files: list[str], exported_
         "",
         "## Labels",
         "",
-        *[f"- **{kind}**: {text}" for kind, text in KIND_DEFINITIONS.items()],
+        *[f"- **{spec.name}**: {spec.description}" for spec in KINDS.values()],
         "",
         "Links between annotations of one article:",
         "",
-        *[f"- **{kind}**: {text}" for kind, text in LINK_DEFINITIONS.items()],
+        *[f"- **{spec.name}**: {spec.description}" for spec in LINKS.values()],
         "",
         "Claim relations (between claims of one event, also across articles; listed on the "
         "line of both claims): **same**: the same assertion; **contradicts**: they cannot "
@@ -172,7 +175,7 @@ def _counts_table(by_kind_status: dict) -> str:
     head = "| kind | " + " | ".join(statuses) + " | total |"
     rule = "| --- |" + " ---: |" * (len(statuses) + 1)
     rows = []
-    for kind in Kind.values:
+    for kind in KINDS:
         cells = [by_kind_status.get((kind, s), 0) for s in statuses]
         rows.append(f"| {kind} | " + " | ".join(map(str, cells)) + f" | {sum(cells)} |")
     return "\n".join([head, rule, *rows])

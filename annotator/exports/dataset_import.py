@@ -20,7 +20,8 @@ from django.db import IntegrityError, transaction
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from annotator.annotations.models import Kind, LinkKind, Status
+from annotator.annotations.kinds import KINDS, LINKS
+from annotator.annotations.models import Status
 from annotator.annotations.offsets import utf16_length, utf16_to_codepoint
 from annotator.annotations.services import (
     SpanError,
@@ -29,10 +30,12 @@ from annotator.annotations.services import (
     link_create,
 )
 from annotator.articles.models import Article, ArticleStatus
+from annotator.articles.services import article_create
 from annotator.events.models import Event
-from annotator.events.services import EventError, claim_relation_create
+from annotator.events.services import EventError, claim_relation_create, event_create
 from annotator.exports.card import schema
-from annotator.sources.models import ReliabilityAssessment, Source
+from annotator.sources.models import Source
+from annotator.sources.services import SourceError, assessment_create, source_create
 
 MAX_ERRORS_SHOWN = 200
 PROGRESS_EVERY = 100
@@ -109,7 +112,7 @@ def dataset_import(
             importer.line(number, data)
         except json.JSONDecodeError as exc:
             importer.error(number, f"not valid JSON: {exc.msg} (column {exc.colno}).")
-        except (LineError, SpanError) as exc:
+        except (LineError, SpanError, SourceError, EventError) as exc:
             importer.error(number, str(exc))
         except IntegrityError as exc:
             importer.error(number, f"the database refused it: {str(exc).splitlines()[0]}")
@@ -227,10 +230,9 @@ class _Importer:
                 ends = (relation["from_id"], relation["to_id"])
             except (KeyError, TypeError) as exc:
                 raise LineError("a relation needs from_id, to_id and type.") from exc
-            if kind not in LinkKind.values:
+            if kind not in LINKS:
                 raise LineError(
-                    f"relation type {relation['type']!r} is not one of "
-                    f"{', '.join(LinkKind.values)}."
+                    f"relation type {relation['type']!r} is not one of {', '.join(LINKS)}."
                 )
             links.append({"id": len(links) + 1, "kind": kind, "from": ends[0], "to": ends[1]})
         title = str(data.get("title") or (data.get("meta") or {}).get("title") or "").strip()
@@ -268,8 +270,8 @@ class _Importer:
         if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end:
             raise LineError(f"label {index + 1}: start and end must be whole numbers, start < end.")
         kind = str(label).lower()
-        if kind not in Kind.values:
-            raise LineError(f"label {index + 1}: {label!r} is not one of {', '.join(Kind.values)}.")
+        if kind not in KINDS:
+            raise LineError(f"label {index + 1}: {label!r} is not one of {', '.join(KINDS)}.")
         length = utf16_length(raw_text) if self.doccano_offsets == "utf16" else len(raw_text)
         if end > length:
             raise LineError(
@@ -312,7 +314,7 @@ class _Importer:
                 stats["sources"] += created
             return sources[ref["id"]]
 
-        article = Article.objects.create(
+        article = article_create(
             project=self.project,
             outlet=source(data["outlet"]),
             title=data["title"][:500] or "(untitled)",
@@ -362,24 +364,25 @@ class _Importer:
 
     def span(self, article, span, source, events, new_events, stats):
         attrs = span["attributes"]
-        fields = {}
-        if span["kind"] == Kind.CLAIM:
-            if attrs.get("event") is not None:
-                fields["event"] = self.event(attrs["event"], events, new_events, stats)
-            if attrs.get("claimed_at"):
-                fields["claimed_at"] = _datetime(attrs["claimed_at"])
-                fields["claimed_precision"] = attrs.get("claimed_precision") or "day"
-            if attrs.get("credibility") is not None:
-                fields["credibility"] = attrs["credibility"]
-        elif span["kind"] == Kind.ATTRIBUTION and attrs.get("cited_source"):
-            fields["cited_source"] = source(attrs["cited_source"])
-        elif span["kind"] == Kind.HEDGE and attrs.get("hedge_type"):
-            fields["hedge_type"] = attrs["hedge_type"]
-        extra = {k for k, v in attrs.items() if v is not None} - _ATTRIBUTES_OF[span["kind"]]
+        own = set(KINDS[span["kind"]].fields) if span["kind"] in KINDS else set()
+        extra = {k for k, v in attrs.items() if v is not None} - own
         if extra:
             raise SpanError(
                 f"span {span['id']}: a {span['kind']} cannot have {', '.join(sorted(extra))}."
             )
+        fields = {}
+        for name in own:
+            value = attrs.get(name)
+            if value is None or value == "" or name == "claimed_precision":
+                continue
+            if name == "event":
+                value = self.event(value, events, new_events, stats)
+            elif name == "cited_source":
+                value = source(value)
+            elif name == "claimed_at":
+                value = _datetime(value)
+                fields["claimed_precision"] = attrs.get("claimed_precision") or "day"
+            fields[name] = value
         try:
             annotation = annotation_create(
                 article=article,
@@ -409,15 +412,13 @@ class _Importer:
         existing = Source.objects.filter(project=self.project, name=data["name"]).first()
         if existing:
             return existing, False
-        created = Source.objects.create(
-            project=self.project,
-            **{k: data[k] for k in _SOURCE_FIELDS},
-        )
+        created = source_create(project=self.project, **{k: data[k] for k in _SOURCE_FIELDS})
         for assessment in data["assessments"]:
-            ReliabilityAssessment.objects.create(
+            assessment_create(
                 source=created,
                 grade=assessment["grade"],
                 rationale=assessment["rationale"],
+                user=self.user,
                 assessed_by=self.person(assessment["assessed_by"]),
                 assessed_at=_datetime(assessment["assessed_at"]),
             )
@@ -436,9 +437,12 @@ class _Importer:
             }
             event = Event.objects.filter(project=self.project, **values).first()
             if event is None:
-                event = Event.objects.create(
-                    project=self.project, description=data["description"], **values
-                )
+                try:
+                    event = event_create(
+                        project=self.project, description=data["description"], **values
+                    )
+                except EventError as exc:
+                    raise LineError(f"event {event_id}: {exc}") from exc
                 stats["events"] += 1
             new_events[event_id] = event
         return new_events[event_id]
@@ -465,11 +469,6 @@ _SOURCE_FIELDS = (
     "domain",
     "affiliation_note",
 )
-_ATTRIBUTES_OF = {
-    Kind.CLAIM: {"event", "claimed_at", "claimed_precision", "credibility"},
-    Kind.ATTRIBUTION: {"cited_source"},
-    Kind.HEDGE: {"hedge_type"},
-}
 
 
 def _doccano_entities(data: dict) -> list:

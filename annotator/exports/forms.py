@@ -1,11 +1,16 @@
 from django import forms
 
-from annotator.exports.formats import FORMATS
+from annotator.exports.formats import BUNDLE_KEY, FORMATS
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """A callable: the form follows the registry."""
+    return [(f.key, f.label) for f in FORMATS.values()]
 
 
 class ExportForm(forms.Form):
     formats = forms.MultipleChoiceField(
-        choices=[(f.key, f.label) for f in FORMATS.values()],
+        choices=format_choices,
         widget=forms.CheckboxSelectMultiple,
         initial=["jsonl"],
         error_messages={"required": "Choose at least one format."},
@@ -28,7 +33,7 @@ class ExportForm(forms.Form):
         include_all = self.cleaned_data.get("annotations") == "all"
         if len(chosen) == 1 and not self.cleaned_data["bundle"]:
             return chosen[0], chosen, include_all
-        return "zip", chosen, include_all
+        return BUNDLE_KEY, chosen, include_all
 
 
 class ImportForm(forms.Form):

@@ -11,12 +11,24 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from annotator.exports import formats
 from annotator.exports.card import SCHEMA_NAME, dataset_card, schema_text
+from annotator.exports.formats import (
+    BUNDLE_FILENAME,
+    BUNDLE_KEY,
+    FORMATS,
+    ExportContext,
+    bundle_formats_clean,
+    export_keys,
+)
 from annotator.exports.records import Selection, article_records, snapshot
+from annotator.exports.zipstream import encoded, zip_stream
 
-FORMAT_KEYS = [*formats.FORMATS, formats.BUNDLE.key]
 ProgressCallback = Callable[[int, int], None]  # (articles done, articles to do)
+ZIP = "application/zip"
+
+
+class UnknownFormat(ValueError):
+    """Not a format of the registry; the message lists them."""
 
 
 @dataclass
@@ -24,6 +36,19 @@ class Export:
     filename: str
     content_type: str
     chunks: Iterator[bytes]
+
+    @property
+    def archive(self) -> bool:
+        return self.content_type == ZIP
+
+
+def export_content_type(key: str) -> str:
+    return ZIP if key == BUNDLE_KEY or FORMATS[key].archive else FORMATS[key].content_type
+
+
+def export_check(key: str) -> None:
+    if key not in export_keys():
+        raise UnknownFormat(f"Unknown format {key!r}: choose from {', '.join(export_keys())}.")
 
 
 def export_stream(
@@ -37,15 +62,13 @@ def export_stream(
 
     consistent=False skips the snapshot transaction, so that a background task's
     progress writes are seen by others while it runs."""
-    if key not in FORMAT_KEYS:
-        raise ValueError(f"Unknown format {key!r}; choose one of {', '.join(FORMAT_KEYS)}.")
-    bundle_formats = [k for k in formats.FORMATS if k in set(bundle_formats)] or ["jsonl"]
-    fmt = formats.BUNDLE if key == "zip" else formats.FORMATS[key]
+    export_check(key)
+    bundle_formats = bundle_formats_clean(bundle_formats)
+    filename = BUNDLE_FILENAME if key == BUNDLE_KEY else FORMATS[key].filename
     stem = f"{selection.project.slug}-{'all' if selection.include_all else 'approved'}"
-    filename = f"{stem}-{fmt.filename}"
     return Export(
-        filename,
-        fmt.content_type,
+        f"{stem}-{filename}",
+        export_content_type(key),
         _chunks(selection, key, bundle_formats, on_progress, consistent),
     )
 
@@ -53,34 +76,32 @@ def export_stream(
 def _chunks(selection, key, bundle_formats, on_progress, consistent) -> Iterator[bytes]:
     with snapshot() if consistent else contextlib.nullcontext():
         counts = selection.counts()
-        passes = len(bundle_formats) if key == "zip" else 1
+        passes = len(bundle_formats) if key == BUNDLE_KEY else 1
         progress = _Progress(counts["articles"] * passes, on_progress)
-        if key == "zip":
-            yield from formats.zip_stream(
-                _bundle_entries(selection, counts, bundle_formats, progress)
-            )
-        elif key == "brat":
-            yield from formats.zip_stream(formats.brat_entries(progress.count(selection)))
+        context = ExportContext(selection, counts["spans"] + counts["links"] + counts["relations"])
+        if key == BUNDLE_KEY:
+            entries = _bundle_entries(selection, counts, bundle_formats, progress, context)
+            yield from zip_stream(entries)
+        elif FORMATS[key].archive:
+            yield from zip_stream(FORMATS[key].write(progress.count(selection)))
         else:
-            total = counts["spans"] + counts["links"] + counts["relations"]
-            yield from formats.encoded(
-                formats.text_pieces(key, progress.count(selection), selection, total)
-            )
+            yield from encoded(FORMATS[key].write(progress.count(selection), context))
         progress.finish()
 
 
-def _bundle_entries(selection, counts, bundle_formats, progress):
-    files = [formats.FORMATS[k].filename if k != "brat" else "brat/" for k in bundle_formats]
+def _bundle_entries(selection, counts, bundle_formats, progress, context):
+    files = [
+        FORMATS[k].folder if FORMATS[k].archive else FORMATS[k].filename for k in bundle_formats
+    ]
     card = dataset_card(selection, counts, files, timezone.now())
     yield "README.md", [card]
     yield SCHEMA_NAME, [schema_text()]
-    total = counts["spans"] + counts["links"] + counts["relations"]
     for key in bundle_formats:
-        if key == "brat":
-            yield from formats.brat_entries(progress.count(selection), folder="brat/")
+        fmt = FORMATS[key]
+        if fmt.archive:
+            yield from fmt.write(progress.count(selection), fmt.folder)
         else:
-            pieces = formats.text_pieces(key, progress.count(selection), selection, total)
-            yield formats.FORMATS[key].filename, pieces
+            yield fmt.filename, fmt.write(progress.count(selection), context)
 
 
 class _Progress:

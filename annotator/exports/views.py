@@ -11,20 +11,21 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed, Streaming
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from annotator.annotations.models import Annotation, Kind, Status
+from annotator.annotations.kinds import KINDS
+from annotator.annotations.models import Annotation, Status
 from annotator.articles.models import Article
-from annotator.exports.formats import BUNDLE, FORMATS
+from annotator.exports.dataset_import import MAX_ERRORS_SHOWN, dataset_import
+from annotator.exports.formats import FORMATS, export_keys
 from annotator.exports.forms import ExportForm, ImportForm
 from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.records import Selection
-from annotator.exports.services import MAX_ERRORS_SHOWN, dataset_import
-from annotator.exports.streams import export_stream
-from annotator.exports.tasks import (
+from annotator.exports.services import (
     dataset_import_create,
     export_job_create,
     export_job_file,
     export_job_restart,
 )
+from annotator.exports.streams import export_content_type, export_stream
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
@@ -132,7 +133,7 @@ def _job_download(project, job_id):
         open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
         as_attachment=True,
         filename=job.filename,
-        content_type=BUNDLE.content_type if job.format in ("zip", "brat") else None,
+        content_type=export_content_type(job.format) if job.format in export_keys() else None,
     )
 
 
@@ -170,12 +171,10 @@ def _page(request, membership, export_form, import_form, report=None, status=200
         "formats": FORMATS.values(),
         "statuses": Status.choices,
         "count_rows": [
-            (label, [counts.get((kind, s), 0) for s in Status.values])
-            for kind, label in Kind.choices
+            (spec.label, [counts.get((kind, s), 0) for s in Status.values])
+            for kind, spec in KINDS.items()
         ],
-        "status_totals": [
-            sum(counts.get((kind, s), 0) for kind in Kind.values) for s in Status.values
-        ],
+        "status_totals": [sum(counts.get((kind, s), 0) for kind in KINDS) for s in Status.values],
         "article_count": Article.objects.filter(project=project).count(),
         "dataset_article_count": Selection(project).articles().count(),
         **_jobs(project),

@@ -1,4 +1,9 @@
-"""Per-project permission checks, used by every project-scoped view and API call."""
+"""Per-project permission checks.
+
+Doors (pages, API) call membership_or_404 to find the project: outsiders get 404, so
+project names do not leak. Services call role_check for the rules about who may do what,
+so that every door meets the same rule.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -21,4 +26,26 @@ def membership_or_404(user, slug: str, minimum: str = Role.ANNOTATOR) -> Members
         raise Http404("No such project.")
     if not membership.has_role(minimum):
         raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role.")
+    return membership
+
+
+WHO_MAY = {
+    Role.ANNOTATOR: "Only members of the project",
+    Role.REVIEWER: "Only reviewers and owners",
+    Role.OWNER: "Only owners",
+}
+
+
+def membership_of(user, project_id: int) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, project_id=project_id).first()
+
+
+def role_check(*, user, project_id: int, minimum: str, doing: str) -> Membership:
+    """The user's membership if their role is at least `minimum`; PermissionDenied saying
+    who may do it (`doing`, e.g. "rate credibility") otherwise."""
+    membership = membership_of(user, project_id)
+    if membership is None or not membership.has_role(minimum):
+        raise PermissionDenied(f"{WHO_MAY[minimum]} {doing}.")
     return membership

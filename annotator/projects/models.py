@@ -12,22 +12,12 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.ANNOTATOR: 1, Role.REVIEWER: 2, Role.OWNER: 3}
 
 
-class ProjectQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Projects the user is a member of; nobody sees a project from outside."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user)
-
-
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
     guidelines = models.TextField(blank=True, help_text="Annotation guidelines, in Markdown.")
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -1,9 +1,7 @@
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotator.annotations.models import Kind
-from annotator.articles.models import Article
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Membership
 
@@ -21,21 +19,11 @@ def project_list(request):
 
 @require_GET
 def project_detail(request, slug):
+    """The project page: its articles (the articles app's list, through its template
+    tag) and guidelines."""
     membership = membership_or_404(request.user, slug)
-    project = membership.project
-    articles = (
-        Article.objects.filter(project=project)
-        .select_related("outlet")
-        .annotate(
-            **{
-                f"{kind}_count": Count("annotations", filter=Q(annotations__kind=kind))
-                for kind in Kind.values
-            }
-        )
-        .order_by("-published_at", "-pk")
-    )
     return render(
         request,
         "projects/project_detail.html",
-        {"project": project, "membership": membership, "articles": articles},
+        {"project": membership.project, "membership": membership},
     )

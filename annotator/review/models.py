@@ -6,11 +6,6 @@ from django.db import models
 from annotator.articles.models import Article
 
 
-class AssignmentQuerySet(models.QuerySet):
-    def for_project(self, project):
-        return self.filter(article__project=project)
-
-
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
 class Assignment(models.Model):
     """An owner asks `user` to annotate `article` (several people may share one article,
@@ -28,8 +23,6 @@ class Assignment(models.Model):
         related_name="assignments_made",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

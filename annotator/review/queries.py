@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from annotator.annotations.models import Annotation, AnnotationEvent, Kind, Status
+from annotator.annotations.kinds import KINDS
+from annotator.annotations.models import Annotation, AnnotationEvent, Status
 from annotator.articles.models import Article, ArticleStatus
 from annotator.review import agreement
 from annotator.review.models import Assignment
@@ -225,7 +226,7 @@ def project_agreement(project, article_limit: int = 200) -> ProjectAgreement:
         .values_list("article_id", "created_by__username", "start", "end", "kind")
     ):
         spans[article_id][name].append(Span(start, end, kind))
-    result = agreement.agreement(spans, Kind.values)
+    result = agreement.agreement(spans, list(KINDS))
     info = {
         a["pk"]: a
         for a in Article.objects.filter(pk__in=list(spans)[:article_limit]).values(

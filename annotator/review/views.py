@@ -15,10 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotator.annotations.highlight import text_html
-from annotator.annotations.models import Annotation, Kind, Status
+from annotator.annotations.kinds import KINDS
+from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import AnnotationConflict
 from annotator.articles.models import Article, ArticleStatus
-from annotator.flash import flash_error
+from annotator.htmx import refused
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.review import services
@@ -93,7 +94,7 @@ def _review_context(membership, article, selected_id=None, *, advance=False):
         "text_html": text_html(article.text, data.annotations, selected_id),
         "decisions": review_decisions(article),
         "next_article": queue_next(article) if article.status == ArticleStatus.REVIEWED else None,
-        "kinds": Kind,
+        "kinds": list(KINDS.values()),
     }
 
 
@@ -120,12 +121,12 @@ def _done(request, membership, article, selected_id=None, *, status=200, flash="
 
 def _error(request, membership, article, message, *, status=422):
     """A message in the flash area; nothing else on the page changes."""
-    return flash_error(
+    return refused(
         request,
-        partial="review/article.html#flash",
+        template="review/article.html",
         message=message,
         status=status,
-        fallback_url=reverse("review:article", args=[membership.project.slug, article.pk]),
+        redirect_to=reverse("review:article", args=[membership.project.slug, article.pk]),
     )
 
 
@@ -223,7 +224,7 @@ def agreement_page(request, slug):
             "project": membership.project,
             "membership": membership,
             "agreement": project_agreement(membership.project),
-            "kinds": Kind,
+            "kinds": list(KINDS.values()),
         },
     )
 

@@ -1,24 +1,121 @@
-"""Writes for the source registry: reliability assessments, edits and merges."""
+"""Writes for the source registry: finding or adding a source, reliability assessments,
+edits and merges. Keyword-only functions, one transaction each; changing the registry is
+for reviewers and owners (role_check), adding a source by naming it is for any member."""
+
+from dataclasses import dataclass, field
 
 import pghistory
 from django.db import transaction
 from django.utils import timezone
 
-from annotator.annotations.models import Annotation
-from annotator.articles.models import Article
-from annotator.sources.models import Grade, ReliabilityAssessment, Source, SourceMerge
+from annotator.projects.access import role_check
+from annotator.projects.models import Role
+from annotator.sources.models import Grade, ReliabilityAssessment, Source, SourceKind, SourceMerge
 
 EDITABLE = ("name", "other_names", "kind", "country", "language", "domain", "affiliation_note")
+NAME_MAX = 200
 
 
 class SourceError(ValueError):
     """The change does not fit the rules; the message says why, for the user."""
 
 
+def name_key(name: str) -> str:
+    """How names are compared: any case, runs of spaces as one."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass
+class SourceMatcher:
+    """The project's sources, loaded once (e.g. per import batch), found by name, other
+    names or web domain."""
+
+    project: object
+    by_name: dict = field(default_factory=dict)
+    by_domain: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for source in Source.objects.filter(project=self.project).order_by("pk"):
+            for name in [source.name, *source.other_names]:
+                self.by_name.setdefault(name_key(name), source)
+            if source.domain:
+                self.by_domain.setdefault(source.domain.lower().removeprefix("www."), source)
+
+    def match(self, name: str = "", domain: str = "") -> Source | None:
+        if name and name_key(name) in self.by_name:
+            return self.by_name[name_key(name)]
+        domain = domain.lower().removeprefix("www.")
+        while domain.count(".") >= 1:  # news.example.org, then example.org
+            if domain in self.by_domain:
+                return self.by_domain[domain]
+            domain = domain.split(".", 1)[1]
+        return None
+
+
+def source_get_or_create(
+    *, project, name: str, kind: str = SourceKind.OUTLET, domain: str = ""
+) -> Source | None:
+    """The project's source called `name` (or one of its other names, in any case), created
+    with `kind` if there is none. A blank name: None."""
+    name = " ".join(name.split())[:NAME_MAX]
+    if not name:
+        return None
+    found = SourceMatcher(project).match(name)
+    if found:
+        return found
+    with transaction.atomic():
+        source, _created = Source.objects.get_or_create(
+            project=project, name=name, defaults={"kind": kind, "domain": domain[:253]}
+        )
+    return source
+
+
+def source_create(
+    *,
+    project,
+    name: str,
+    other_names=(),
+    kind: str = SourceKind.OUTLET,
+    country: str = "",
+    language: str = "",
+    domain: str = "",
+    affiliation_note: str = "",
+) -> Source:
+    """A new source with all its fields (the dataset import brings them), kept as given."""
+    if not name.strip():
+        raise SourceError("A source needs a name.")
+    if len(name) > NAME_MAX:
+        raise SourceError(f"A source's name has at most {NAME_MAX} characters.")
+    if kind not in SourceKind.values:
+        raise SourceError(f"Unknown kind of source {kind!r}.")
+    with transaction.atomic():
+        return Source.objects.create(
+            project=project,
+            name=name,
+            other_names=list(other_names),
+            kind=kind,
+            country=country,
+            language=language,
+            domain=domain[:253],
+            affiliation_note=affiliation_note,
+        )
+
+
 def assessment_create(
-    *, source: Source, grade: str, rationale: str, user, assessed_at=None
+    *,
+    source: Source,
+    grade: str,
+    rationale: str,
+    user,
+    assessed_by=None,
+    assessed_at=None,
 ) -> ReliabilityAssessment:
-    """Add a grading. Earlier ones stay: the newest is the current grade."""
+    """Add a grading by `user` (a reviewer or owner). Earlier ones stay: the newest is the
+    current grade. `assessed_by` and `assessed_at` record someone else's grading at its
+    time (an imported dataset's history); by default it is `user`'s, now."""
+    role_check(
+        user=user, project_id=source.project_id, minimum=Role.REVIEWER, doing="grade sources"
+    )
     if grade not in Grade.values:
         raise SourceError("Choose a grade from A to F.")
     if not rationale.strip():
@@ -28,37 +125,44 @@ def assessment_create(
             source=source,
             grade=grade,
             rationale=rationale.strip(),
-            assessed_by=user,
+            assessed_by=assessed_by or user,
             assessed_at=assessed_at or timezone.now(),
         )
 
 
-def source_update(*, source: Source, **fields) -> Source:
+def source_update(*, source: Source, user, **fields) -> Source:
+    role_check(
+        user=user,
+        project_id=source.project_id,
+        minimum=Role.REVIEWER,
+        doing="change the source registry",
+    )
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise SourceError(f"Cannot change {', '.join(sorted(unknown))}.")
-    name = fields.get("name", source.name).strip()
+    name = " ".join(fields.get("name", source.name).split())
     if not name:
         raise SourceError("A source needs a name.")
     if Source.objects.filter(project=source.project_id, name=name).exclude(pk=source.pk).exists():
         raise SourceError(f"Another source is already called “{name}”: merge them instead.")
-    for field, value in {**fields, "name": name}.items():
-        setattr(source, field, value)
-    source.save()
+    for name_, value in {**fields, "name": name}.items():
+        setattr(source, name_, value)
+    with transaction.atomic():
+        source.save()
     return source
 
 
 def source_merge(*, source: Source, into: Source, user) -> SourceMerge:
-    """Merge `source` into `into`: its articles, citations and assessment history move
-    over, its names become other names of `into`, and the merge is recorded."""
+    """Merge `source` into `into`: everything that points at it (articles, citations,
+    assessment history, earlier merges) moves over, its names become other names of
+    `into`, and the merge is recorded."""
+    role_check(user=user, project_id=into.project_id, minimum=Role.REVIEWER, doing="merge sources")
     if source.pk == into.pk:
         raise SourceError("A source cannot be merged into itself.")
     if source.project_id != into.project_id:
         raise SourceError("Sources of different projects cannot be merged.")
     with transaction.atomic(), pghistory.context(user=user.pk, merged_source=source.pk):
-        articles = Article.objects.filter(outlet=source).update(outlet=into)
-        citations = Annotation.objects.filter(cited_source=source).update(cited_source=into)
-        assessments = ReliabilityAssessment.objects.filter(source=source).update(source=into)
+        moved = _references_move(source, into)
         names = [
             n for n in [source.name, *source.other_names] if n not in (into.name, *into.other_names)
         ]
@@ -71,10 +175,26 @@ def source_merge(*, source: Source, into: Source, user) -> SourceMerge:
             merged_name=source.name,
             merged_other_names=source.other_names,
             merged_domain=source.domain,
-            articles_moved=articles,
-            citations_moved=citations,
-            assessments_moved=assessments,
+            articles_moved=moved.get("articles.Article", 0),
+            citations_moved=moved.get("annotations.Annotation", 0),
+            assessments_moved=moved.get("sources.ReliabilityAssessment", 0),
             merged_by=user,
         )
         source.delete()
     return merge
+
+
+def _references_move(source: Source, into: Source) -> dict[str, int]:
+    """Point every foreign key to `source` at `into`; rows moved per model ("app.Model").
+    Found through the model's relations, so the registry needs no list of the apps that
+    refer to sources (they build on it)."""
+    moved = {}
+    for relation in Source._meta.related_objects:
+        if relation.many_to_many or relation.field.model is SourceMerge:
+            continue
+        rows = relation.related_model._base_manager.filter(**{relation.field.name: source})
+        count = rows.update(**{relation.field.name: into})
+        label = relation.related_model._meta.label
+        moved[label] = moved.get(label, 0) + count
+    SourceMerge.objects.filter(into=source).update(into=into)  # earlier merges come along
+    return moved

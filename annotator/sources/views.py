@@ -1,10 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotator.annotations.models import Annotation, Kind
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources import services
@@ -19,9 +18,8 @@ def source_list(request, slug):
         .with_current_grade()
         .annotate(
             article_count=Count("articles", distinct=True),
-            citation_count=Count(
-                "citations", filter=Q(citations__kind=Kind.ATTRIBUTION), distinct=True
-            ),
+            # Only attributions cite sources (a database check).
+            citation_count=Count("citations", distinct=True),
         )
         .order_by("name")
     )
@@ -52,8 +50,9 @@ def _source(membership, source_id):
 def source_detail(request, slug, source_id):
     membership = membership_or_404(request.user, slug)
     source = _source(membership, source_id)
+    # Read through the reverse relation: the annotations app builds on this one.
     citations = list(
-        Annotation.objects.filter(cited_source=source)
+        source.citations.all()
         .select_related("article__outlet")
         .only(
             "id",
@@ -67,7 +66,7 @@ def source_detail(request, slug, source_id):
         .order_by("-article__published_at")[:200]
     )
     citing_outlets = (
-        Annotation.objects.filter(cited_source=source, article__outlet__isnull=False)
+        source.citations.filter(article__outlet__isnull=False)
         .values("article__outlet__id", "article__outlet__name")
         .annotate(times=Count("id"))
         .order_by("-times", "article__outlet__name")
@@ -129,6 +128,7 @@ def source_edit(request, slug, source_id):
     try:
         services.source_update(
             source=source,
+            user=request.user,
             name=request.POST.get("name", source.name),
             other_names=other_names,
             kind=request.POST.get("kind", source.kind),

@@ -47,7 +47,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from annotator.annotations.models import Annotation, Kind, Status
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation, Status
 from annotator.projects.models import Project
 from annotator.suggestions.models import (
     ClaimRanker,
@@ -290,7 +291,7 @@ def claim_scores_refresh(*, ranker: ClaimRanker) -> int:
         return 0
     pending = list(
         Annotation.objects.filter(
-            article__project_id=ranker.project_id, kind=Kind.CLAIM, status=Status.SUGGESTED
+            article__project_id=ranker.project_id, kind=CLAIM, status=Status.SUGGESTED
         ).only("pk", "quote", "confidence")
     )
     _scores_store(_scores(pipeline, pending))

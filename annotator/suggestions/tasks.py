@@ -1,8 +1,8 @@
 """Background work of the suggestions app (django-tasks, database backend): run by
 `manage.py db_worker`.
 
-- Importers call suggestions_enqueue(article) once the article is saved; the suggesters then
-  run without holding up the import.
+- Imported articles (the articles app's `article_imported` signal, sent once the article is
+  committed) queue the suggesters, which then run without holding up the import.
 - Claim decisions call claim_ranker_enqueue_if_due(project, decision), and the Suggestions page's
   "Retrain now" calls claim_ranker_enqueue(project): the claim ranker (ranker.py) learns
   from the project's decisions in a few seconds at most.
@@ -15,7 +15,7 @@ from annotator.articles.models import Article
 from annotator.projects.models import Project
 
 # Modules, not names: services imports this module too (to queue training after decisions).
-from annotator.suggestions import ranker, services
+from annotator.suggestions import ranker, runs
 from annotator.suggestions.models import SuggestionDecision
 
 
@@ -25,12 +25,12 @@ def suggestions_run_task(article_id: int) -> dict:
     article = Article.objects.filter(pk=article_id).first()
     if article is None:  # deleted before the worker got to it
         return {"created": {}, "missing": True}
-    return services.suggestions_run(article=article).as_dict()
+    return runs.suggestions_run(article=article).as_dict()
 
 
-def suggestions_enqueue(article: Article) -> None:
-    """Queue the suggesters for `article` once its row is committed (the worker must see it)."""
-    transaction.on_commit(lambda: suggestions_run_task.enqueue(article.pk))
+def suggestions_enqueue_on_import(sender, article: Article, **kwargs) -> None:
+    """Queue the suggesters for a newly imported (and committed) article."""
+    suggestions_run_task.enqueue(article.pk)
 
 
 @task()

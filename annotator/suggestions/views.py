@@ -1,19 +1,38 @@
+"""The project's Suggestions page (how each rule fares, switches, the claim ranker) and the
+workspace's suggestion endpoints: accept or reject one, accept all of a kind, suggest
+again. These answer with the workspace's own partials (workspace.views)."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from annotator.annotations.access import annotation_for_member, article_for_member
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
+from annotator.suggestions.models import DateSuggestion, SuggestionKind
 from annotator.suggestions.ranker import claim_decision_counts, claim_ranker_summary
+from annotator.suggestions.runs import suggestions_run
 from annotator.suggestions.services import (
+    SuggestionError,
+    SuggestionOverlap,
+    date_suggestion_accept,
+    date_suggestion_reject,
+    rule_switch,
+    suggestion_accept,
+    suggestion_accept_all,
+    suggestion_reject,
+)
+from annotator.suggestions.stats import (
     SWITCH_OFF_BELOW,
     SWITCH_OFF_MIN_DECISIONS,
+    pending_suggestions,
     rule_statistics,
-    rule_switch,
     suggester_statistics,
 )
 from annotator.suggestions.tasks import claim_ranker_enqueue
+from annotator.workspace.queries import next_suggestion
+from annotator.workspace.views import workspace_refused, workspace_update
 
 
 @require_GET
@@ -73,3 +92,93 @@ def ranker_retrain(request, slug):
             "background; reload this page to see the new figures.",
         )
     return redirect("suggestions:stats", slug)
+
+
+# --- in the workspace -----------------------------------------------------------------
+
+
+@require_POST
+def decide(request, slug, annotation_id):
+    """Accept (it becomes the person's draft) or reject a suggestion; then on to the next."""
+    membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
+    article = annotation.article
+    try:
+        if request.POST.get("decision") == "reject":
+            suggestion_reject(annotation=annotation, user=request.user)
+        else:
+            suggestion_accept(
+                annotation=annotation,
+                user=request.user,
+                allow_overlap=request.POST.get("allow_overlap") == "1",
+            )
+    except SuggestionOverlap as overlap:
+        extra = {"overlap": overlap.overlapping}
+        return workspace_update(
+            request, membership, article, annotation.pk, status=409, extra=extra
+        )
+    except SuggestionError as error:
+        return workspace_refused(request, membership, article, str(error))
+    return workspace_update(
+        request, membership, article, next_suggestion(article, annotation.start)
+    )
+
+
+@require_POST
+def date_decide(request, slug, date_id):
+    """Accept a suggested claim time (it is written onto the claim) or reject it."""
+    membership = membership_or_404(request.user, slug)
+    date = get_object_or_404(
+        DateSuggestion.objects.select_related("claim__article"),
+        pk=date_id,
+        article__project=membership.project,
+    )
+    article = date.claim.article
+    try:
+        if request.POST.get("decision") == "reject":
+            date_suggestion_reject(date_suggestion=date, user=request.user)
+        else:
+            date_suggestion_accept(date_suggestion=date, user=request.user)
+    except SuggestionError as error:
+        return workspace_refused(request, membership, article, str(error))
+    return workspace_update(request, membership, article, date.claim_id)
+
+
+@require_http_methods(["GET", "POST"])
+def accept_all(request, slug, article_id):
+    """GET: preview every open suggestion of one kind; POST: accept them all."""
+    membership, article = article_for_member(request.user, slug, article_id)
+    kind = request.GET.get("kind") or request.POST.get("kind", "")
+    if kind not in SuggestionKind.values:
+        return workspace_refused(request, membership, article, "Choose a kind of suggestion.")
+    if request.method == "GET":
+        pending = (
+            DateSuggestion.objects.filter(article=article).select_related("claim")
+            if kind == SuggestionKind.DATE
+            else pending_suggestions(article=article, kind=kind)
+        )
+        return render(
+            request,
+            "workspace/workspace.html#accept_all_preview",
+            {
+                "project": membership.project,
+                "article": article,
+                "kind": kind,
+                "pending": list(pending),
+            },
+        )
+    result = suggestion_accept_all(article=article, kind=kind, user=request.user)
+    skipped = len(result.skipped_overlapping)
+    note = f"Accepted {len(result.accepted)} suggestion{'s' * (len(result.accepted) != 1)}."
+    if skipped:
+        note += f" {skipped} overlap annotations of yours and stay open: decide them one by one."
+    return workspace_update(request, membership, article, extra={"flash_info": note})
+
+
+@require_POST
+def run(request, slug, article_id):
+    """Suggest again: run the suggesters on the article now."""
+    membership, article = article_for_member(request.user, slug, article_id)
+    result = suggestions_run(article=article, user=request.user)
+    made = sum(result.created.values())
+    note = f"{made} new suggestion{'s' * (made != 1)}." if made else "No new suggestions."
+    return workspace_update(request, membership, article, extra={"flash_info": note})

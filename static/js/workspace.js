@@ -7,6 +7,10 @@
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const workspace = document.getElementById("workspace");
 const toolbar = document.getElementById("selection-toolbar");
+// Shortcut key -> kind, from the toolbar's buttons (written from the kind registry).
+const kindKeys = Object.fromEntries(
+  [...toolbar.querySelectorAll("button[data-kind]")].map((b) => [b.dataset.key, b.dataset.kind]),
+);
 let lastSelection = null;
 let linkMode = false;
 let kindFilter = "all";
@@ -247,9 +251,8 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (event.ctrlKey || event.metaKey || event.altKey || inFormField(event.target)) return;
-  const kinds = { c: "claim", a: "attribution", h: "hedge" };
   const key = event.key;
-  if (kinds[key] && (selectionOffsets() || !toolbar.hidden)) createSpan(kinds[key]);
+  if (kindKeys[key] && (selectionOffsets() || !toolbar.hidden)) createSpan(kindKeys[key]);
   else if ((key === "y" || key === "Enter") && clickIf("accept-suggestion")) { /* accepted */ }
   else if (key === "n" && clickIf("reject-suggestion")) { /* rejected */ }
   else if (key === "A" && event.shiftKey) {

@@ -8,16 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotator.articles.batches import BatchRefused, Upload, batch_counts, batch_create, batch_run
 from annotator.articles.forms import published_display
 from annotator.articles.models import ImportItem, ItemStatus, Origin
-from annotator.articles.services import (
-    BatchRefused,
-    Upload,
-    batch_counts,
-    batch_create,
-    batch_run,
-    source_for_outlet,
-)
+from annotator.articles.services import source_for_outlet
 from annotator.projects.models import Project
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}

@@ -3,9 +3,9 @@ from django.core.management.base import BaseCommand
 
 from annotator.annotations.models import Annotation, Status
 from annotator.articles.models import Article
-from annotator.projects.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demo_load
+from annotator.demo.data import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demo_load
 from annotator.review.services import annotation_review
-from annotator.suggestions.services import suggestions_run
+from annotator.suggestions.runs import suggestions_run
 
 # In the full demo (make run) the reviewer has approved the agency's article, so the
 # export has data to show; one span is rejected with a comment.

@@ -2,9 +2,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.exports.formats import FORMATS
+from annotator.exports.formats import FORMATS, export_keys
 from annotator.exports.records import Selection
-from annotator.exports.streams import FORMAT_KEYS, export_stream
+from annotator.exports.streams import export_stream
 from annotator.projects.models import Project
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="The project's slug.")
-        parser.add_argument("--format", required=True, choices=FORMAT_KEYS)
+        parser.add_argument("--format", required=True, choices=export_keys())
         parser.add_argument(
             "--include-all",
             action="store_true",
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--bundle-formats",
-            default="jsonl,w3c,csv,brat",
+            default=",".join(FORMATS),
             help="With --format zip: the formats in the bundle (comma-separated).",
         )
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 size = _copy(export.chunks, out)
             self.stderr.write(f"Wrote {size:,} bytes to {options['output']}.")
         else:
-            if options["format"] in ("zip", "brat") and sys.stdout.isatty():
+            if export.archive and sys.stdout.isatty():
                 raise CommandError("This format is a .zip: name a file with --output.")
             _copy(export.chunks, sys.stdout.buffer)
             sys.stdout.buffer.flush()

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.exports.services import MAX_ERRORS_SHOWN, dataset_import
+from annotator.exports.dataset_import import MAX_ERRORS_SHOWN, dataset_import
 from annotator.projects.models import Membership, Project, Role
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--project", required=True, help="The project's slug.")
         parser.add_argument(
             "--user",
-            help="Username the import is recorded as (default: the project's first owner).",
+            help="The owner the import is recorded as (default: the project's first owner).",
         )
         parser.add_argument(
             "--doccano-offsets",
@@ -58,6 +58,8 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=username).first()
             if user is None:
                 raise CommandError(f"No user {username!r}.")
+            if not Membership.objects.filter(project=project, user=user, role=Role.OWNER):
+                raise CommandError(f"{username} is not an owner of {project.slug}: owners import.")
             return user
         owner = (
             Membership.objects.filter(project=project, role=Role.OWNER)

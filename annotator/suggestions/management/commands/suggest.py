@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotator.articles.models import Article
 from annotator.projects.models import Project
-from annotator.suggestions.services import suggestions_run
+from annotator.suggestions.runs import suggestions_run
 
 
 class Command(BaseCommand):

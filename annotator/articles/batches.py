@@ -1,0 +1,292 @@
+"""Import batches: files uploaded together (the upload page, `manage.py import_articles`)
+are stored first, then imported one transaction per file by a background task
+(tasks.py), which can be resumed if its worker dies. Keyword-only service functions."""
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from annotator.articles.archives import ArchiveRejected, zip_members
+from annotator.articles.models import (
+    Article,
+    BatchStatus,
+    ImportBatch,
+    ImportItem,
+    ItemStatus,
+    Origin,
+    SourceFile,
+)
+from annotator.articles.parsing import Rejected, file_kind
+from annotator.articles.services import Overrides, article_import, source_for_outlet
+from annotator.articles.tasks import batch_import_task
+from annotator.sources.models import Source
+from annotator.sources.services import SourceMatcher
+
+logger = logging.getLogger(__name__)
+
+
+class BatchRefused(Exception):
+    """The upload as a whole breaks a limit; nothing was stored."""
+
+
+def batch_limits_check(*, files: int, total_bytes: int) -> None:
+    """BatchRefused unless `files` files of `total_bytes` in all may be imported at once
+    (IMPORT_BATCH_MAX_FILES, IMPORT_BATCH_MAX_BYTES): the one rule for the upload page, the
+    command and the API."""
+    if files == 0:
+        raise BatchRefused("Choose at least one file.")
+    if files > settings.IMPORT_BATCH_MAX_FILES:
+        raise BatchRefused(
+            f"{files:,} files is more than the {settings.IMPORT_BATCH_MAX_FILES:,} "
+            "allowed at once. Upload them in several batches, or as a .zip."
+        )
+    if total_bytes > settings.IMPORT_BATCH_MAX_BYTES:
+        raise BatchRefused(
+            f"These files add up to {filesizeformat(total_bytes)}, more than the "
+            f"{filesizeformat(settings.IMPORT_BATCH_MAX_BYTES)} allowed at once."
+        )
+
+
+@dataclass
+class Upload:
+    name: str
+    size: int
+    read: Callable[[], bytes]
+
+
+def batch_create(
+    *,
+    project,
+    user,
+    uploads: Iterable[Upload],
+    origin: str = Origin.UPLOAD,
+    outlet: Source | None = None,
+    language: str = "",
+) -> ImportBatch:
+    """Store the uploaded files as a batch of pending items (one transaction) and return it;
+    batch_start() then queues the background import, or batch_run() imports it now. Files
+    over the per-article size limit are recorded as rejected at once, without their bytes."""
+    uploads = list(uploads)
+    batch_limits_check(files=len(uploads), total_bytes=sum(upload.size for upload in uploads))
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            project=project, created_by=user, origin=origin, outlet=outlet, language=language
+        )
+        for position, upload in enumerate(uploads, start=1):
+            _item_add(batch, position, upload.name, upload.size, upload.read, origin, user)
+    return batch
+
+
+def _item_add(batch, position, name, size, read, origin, user, archive_name="", file_name=""):
+    is_archive = file_kind(name) == "archive" and not archive_name
+    limit = settings.IMPORT_BATCH_MAX_BYTES if is_archive else settings.ARTICLE_MAX_BYTES
+    item = ImportItem(batch=batch, position=position, name=name[:1000], size=size)
+    if size > limit:
+        item.status = ItemStatus.REJECTED
+        item.reason = f"The file is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
+        item.finished_at = timezone.now()
+    else:
+        data = read()
+        item.is_archive = is_archive
+        item.source_file = SourceFile.objects.create(
+            project=batch.project,
+            name=(file_name or name)[:500],
+            archive_name=archive_name[:500],
+            origin=Origin.ARCHIVE if archive_name else origin,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+            uploaded_by=user,
+        )
+    item.save()
+    return item
+
+
+def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None = None):
+    """Import every pending item of the batch, each in its own transaction, and mark the
+    batch done. Safe to run again (it resumes) and in two workers at once (rows are locked)."""
+    batch = ImportBatch.objects.select_related("project", "outlet", "created_by").get(pk=batch_id)
+    ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(
+        status=BatchStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    matcher = SourceMatcher(batch.project)
+    overrides = Overrides(outlet=batch.outlet, language=batch.language)
+    while True:
+        with transaction.atomic():
+            item = (
+                ImportItem.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(batch=batch, status=ItemStatus.PENDING)
+                .select_related("source_file")
+                .order_by("position")
+                .first()
+            )
+            if item is None:
+                break
+            _item_run(batch, item, matcher, overrides)
+            ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
+        if on_result:
+            on_result(item)
+            for member in getattr(item, "rejected_members", []):
+                on_result(member)
+    if not ImportItem.objects.filter(batch=batch, status=ItemStatus.PENDING).exists():
+        ImportBatch.objects.filter(pk=batch.pk).exclude(status=BatchStatus.DONE).update(
+            status=BatchStatus.DONE, finished_at=timezone.now()
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _item_run(batch, item, matcher, overrides) -> None:
+    source, source_id = item.source_file, item.source_file_id
+    try:
+        with transaction.atomic():
+            if source is None:
+                raise Rejected("The uploaded bytes are missing (the upload did not finish).")
+            if item.is_archive:
+                _archive_unpack(batch, item, bytes(source.data))
+            else:
+                result = article_import(
+                    project=batch.project,
+                    name=source.name,
+                    data=bytes(source.data),
+                    origin=source.origin,
+                    uploaded_by=batch.created_by,
+                    overrides=overrides,
+                    matcher=matcher,
+                    source_file=source,
+                )
+                item.status, item.reason = result.status, result.reason
+                item.article = result.article
+    except (Rejected, ArchiveRejected) as exc:
+        item.status, item.reason = ItemStatus.REJECTED, str(exc)
+    except Exception:
+        # A bug must not stop the batch or loop forever on this file: record it and go on.
+        logger.exception("Import of %s (batch %s) failed", item.name, batch.pk)
+        item.status = ItemStatus.REJECTED
+        item.reason = "The import failed unexpectedly (an error in the app); it was logged."
+    if item.status != ItemStatus.IMPORTED:
+        # Nothing is kept for rejected and duplicate files (nor the unpacked archive).
+        SourceFile.objects.filter(pk=source_id, article__isnull=True).delete()
+        item.source_file = None
+    item.finished_at = timezone.now()
+    item.save()
+
+
+def _archive_unpack(batch, item, data: bytes) -> None:
+    """Add the archive's files to the batch as pending items (or rejected ones)."""
+    members = zip_members(
+        data,
+        max_files=settings.IMPORT_BATCH_MAX_FILES,
+        max_total_bytes=settings.IMPORT_BATCH_MAX_BYTES,
+        max_member_bytes=settings.ARTICLE_MAX_BYTES,
+    )
+    position = ImportItem.objects.filter(batch=batch).aggregate(last=Max("position"))["last"]
+    count = 0
+    rejected_members = []
+    for member in members:
+        position += 1
+        count += 1
+        name = f"{item.name}/{member.name}"
+        if member.data is None:
+            rejected_members.append(
+                ImportItem.objects.create(
+                    batch=batch,
+                    position=position,
+                    name=name[:1000],
+                    status=ItemStatus.REJECTED,
+                    reason=member.reason,
+                    finished_at=timezone.now(),
+                )
+            )
+            continue
+        _item_add(
+            batch,
+            position,
+            name,
+            len(member.data),
+            lambda data=member.data: data,
+            Origin.ARCHIVE,
+            batch.created_by,
+            archive_name=item.name,
+            file_name=member.name,
+        )
+    if count == 0:
+        raise ArchiveRejected("The archive holds no files.")
+    item.status = ItemStatus.UNPACKED
+    item.reason = f"{count:,} file{'s' if count != 1 else ''} unpacked"
+    item.rejected_members = rejected_members  # reported right after the archive
+
+
+def batch_counts(batch: ImportBatch) -> dict:
+    """How many items are in each status, plus total and done (one query)."""
+    counts = ImportItem.objects.filter(batch=batch).aggregate(
+        total=Count("pk", filter=~Q(status=ItemStatus.UNPACKED)),
+        **{
+            status: Count("pk", filter=Q(status=status))
+            for status in (
+                ItemStatus.PENDING,
+                ItemStatus.IMPORTED,
+                ItemStatus.DUPLICATE,
+                ItemStatus.REJECTED,
+                ItemStatus.UNPACKED,
+            )
+        },
+    )
+    counts["done"] = counts["total"] - counts[ItemStatus.PENDING]
+    counts["percent"] = round(100 * counts["done"] / counts["total"]) if counts["total"] else 100
+    return counts
+
+
+def batch_is_stalled(batch: ImportBatch, minutes: int = 2) -> bool:
+    """Not finished and no file done for a while: the worker died or is not running."""
+    if batch.status == BatchStatus.DONE:
+        return False
+    last = batch.heartbeat_at or batch.created_at
+    return timezone.now() - last > timedelta(minutes=minutes)
+
+
+def batch_start(*, batch: ImportBatch) -> None:
+    """Queue the batch's import once its rows are committed (the worker must see them)."""
+
+    def enqueue():
+        result = batch_import_task.enqueue(batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
+
+    transaction.on_commit(enqueue)
+
+
+def batch_resume(*, batch: ImportBatch) -> bool:
+    """Queue again a batch whose worker stopped; it goes on with the files left. False
+    when the batch is done already."""
+    if batch.status == BatchStatus.DONE:
+        return False
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.QUEUED)
+        batch_start(batch=batch)
+    return True
+
+
+def batch_outlet_language_set(*, batch: ImportBatch, outlet_name: str = "", language=None) -> int:
+    """Give every article imported by the batch this outlet and/or language; returns how many."""
+    articles = Article.objects.filter(
+        pk__in=ImportItem.objects.filter(batch=batch, status=ItemStatus.IMPORTED).values(
+            "article_id"
+        )
+    )
+    changes = {}
+    if outlet_name.strip():
+        changes["outlet"] = source_for_outlet(project=batch.project, name=outlet_name)
+        changes["outlet_proposed"] = ""
+    if language is not None:
+        changes["language"] = language[:35]
+    if not changes:
+        return 0
+    return articles.update(**changes, updated_at=timezone.now())

@@ -1,0 +1,133 @@
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from annotator.annotations.kinds import KINDS, kind_choices
+from annotator.annotations.models import Annotation, HedgeType, TimePrecision
+from annotator.annotations.offsets import span_problem
+from annotator.events.models import Event
+from annotator.sources.models import Source
+
+
+class SpanForm(forms.Form):
+    """A selection sent by the page: offsets in code points plus the quote it saw."""
+
+    kind = forms.ChoiceField(choices=kind_choices, required=False)
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=0)
+    quote = forms.CharField(strip=False)
+
+    def __init__(self, *args, text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text = text
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        problem = span_problem(self.text, data["start"], data["end"], data["quote"])
+        if problem:
+            raise forms.ValidationError(problem)
+        if not data.get("kind"):
+            data.pop("kind", None)
+        return data
+
+    def error_message(self) -> str:
+        errors = [str(e) for field_errors in self.errors.values() for e in field_errors]
+        return " ".join(errors) or "Invalid selection."
+
+
+class DetailForm(forms.Form):
+    """The fields of the detail panel. `changes()` turns them into annotation_edit kwargs:
+    the kind, the note, and the fields of the chosen kind (kinds.KindSpec.fields) that the
+    panel edits."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=kind_choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), strip=False)
+    # claim
+    event = forms.ModelChoiceField(queryset=Event.objects.none(), required=False)
+    new_event_title = forms.CharField(required=False, max_length=300)
+    claimed_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    claimed_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    claimed_precision = forms.ChoiceField(
+        choices=[("", "—"), *TimePrecision.choices], required=False
+    )
+    # attribution
+    cited_source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False)
+    new_source_name = forms.CharField(required=False, max_length=200)
+    # hedge
+    hedge_type = forms.ChoiceField(choices=[("", "—"), *HedgeType.choices], required=False)
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            self.fields["event"].queryset = Event.objects.filter(project=project)
+            self.fields["cited_source"].queryset = Source.objects.filter(project=project)
+
+    @classmethod
+    def for_annotation(cls, annotation: Annotation) -> "DetailForm":
+        claimed = annotation.claimed_at
+        if claimed is not None:
+            claimed = timezone.localtime(claimed)
+        return cls(
+            initial={
+                "version": annotation.version,
+                "kind": annotation.kind,
+                "note": annotation.note,
+                "event": annotation.event_id,
+                "cited_source": annotation.cited_source_id,
+                "hedge_type": annotation.hedge_type,
+                "claimed_precision": annotation.claimed_precision,
+                "claimed_date": claimed.date() if claimed else None,
+                "claimed_time": claimed.time()
+                if claimed and annotation.claimed_precision == TimePrecision.MINUTE
+                else None,
+            }
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("claimed_time") and not data.get("claimed_date"):
+            self.add_error("claimed_date", "Give the date as well as the time.")
+        return data
+
+    def changes(self) -> dict:
+        """annotation_edit kwargs: the kind, the note and the chosen kind's fields."""
+        data = self.cleaned_data
+        kind = data["kind"]
+        claimed_at, precision = self._claimed_time()
+        panel = {
+            "event": data["event"],
+            "claimed_at": claimed_at,
+            "claimed_precision": precision,
+            "cited_source": data["cited_source"],
+            "hedge_type": data["hedge_type"],
+        }
+        changes = {"kind": kind, "note": data["note"]}
+        for field in KINDS[kind].fields:
+            if field in panel:  # credibility is the reviewer's, on the event page
+                changes[field] = panel[field]
+        return changes
+
+    def new_records(self) -> dict:
+        """What was typed to create along with the save: a new event, a new cited source."""
+        return {
+            "new_event_title": self.cleaned_data["new_event_title"].strip(),
+            "new_source_name": self.cleaned_data["new_source_name"].strip(),
+        }
+
+    def _claimed_time(self):
+        day, clock = self.cleaned_data["claimed_date"], self.cleaned_data["claimed_time"]
+        if day is None:
+            return None, ""
+        precision = self.cleaned_data["claimed_precision"] or (
+            TimePrecision.MINUTE if clock else TimePrecision.DAY
+        )
+        if precision == TimePrecision.MONTH:
+            day = day.replace(day=1)
+        moment = datetime.combine(
+            day, clock if precision == TimePrecision.MINUTE and clock else time(0)
+        )
+        return timezone.make_aware(moment), precision

@@ -1,0 +1,85 @@
+"""What the workspace shows of an article, in a fixed number of queries whatever its size."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from annotator.annotations.kinds import KINDS, KindSpec, links_from
+from annotator.annotations.models import Annotation, Link, Status
+
+
+@dataclass
+class KindGroup:
+    """The annotations of one kind, as the list shows them."""
+
+    spec: KindSpec
+    annotations: list[Annotation]
+
+
+@dataclass
+class WorkspaceData:
+    annotations: list[Annotation]  # in text order
+    by_id: dict[int, Annotation]
+    groups: list[KindGroup]  # one per kind of the registry, in its order
+    links_out: dict[int, list[Link]]  # annotation id → its links (link.target loaded)
+    links_in: dict[int, list[Link]]  # annotation id → links to it (link.source loaded)
+    # Suggested claimed times (annotator.suggestions), claim id → suggestions, read through
+    # the reverse relation: the suggestions app builds on this one, not the other way.
+    date_suggestions: dict[int, list]
+    pending: dict[str, int]  # open suggestions per kind ("date" for claimed times)
+
+
+def workspace_read(article, only_user=None) -> WorkspaceData:
+    """All annotations of an article in text order (or only `only_user`'s and the open
+    suggestions), their links indexed both ways, and the suggested claim times."""
+    annotations = Annotation.objects.filter(article=article)
+    if only_user is not None:
+        annotations = annotations.filter(Q(created_by=only_user) | Q(status=Status.SUGGESTED))
+    annotations = list(
+        annotations.select_related("created_by", "cited_source", "event").order_by(
+            "start", "-end", "pk"
+        )
+    )
+    by_id = {a.pk: a for a in annotations}
+    links_out, links_in = defaultdict(list), defaultdict(list)
+    for link in Link.objects.filter(from_annotation__article=article).order_by("pk"):
+        link.source, link.target = (
+            by_id.get(link.from_annotation_id),
+            by_id.get(link.to_annotation_id),
+        )
+        links_out[link.from_annotation_id].append(link)
+        links_in[link.to_annotation_id].append(link)
+    of_kind = defaultdict(list)
+    pending = defaultdict(int)
+    for annotation in annotations:
+        of_kind[annotation.kind].append(annotation)
+        if annotation.status == Status.SUGGESTED:
+            pending[annotation.kind] += 1
+    dates_of = defaultdict(list)
+    for date in article.date_suggestions.order_by("start"):
+        dates_of[date.claim_id].append(date)
+    if dates_of:
+        pending["date"] = sum(len(dates) for dates in dates_of.values())
+    return WorkspaceData(
+        annotations=annotations,
+        by_id=by_id,
+        groups=[KindGroup(spec, of_kind.get(name, [])) for name, spec in KINDS.items()],
+        links_out=dict(links_out),
+        links_in=dict(links_in),
+        date_suggestions=dict(dates_of),
+        pending=dict(pending),
+    )
+
+
+def link_targets(annotation: Annotation, annotations: list[Annotation]) -> list[Annotation]:
+    """The annotations this one may link to (kinds.LINKS), as the detail panel lists them."""
+    kinds = {link.target for link in links_from(annotation.kind)}
+    return [a for a in annotations if a.kind in kinds and a.pk != annotation.pk]
+
+
+def next_suggestion(article, after: int) -> int | None:
+    """The next open suggestion in text order, so y / n walk through them."""
+    following = Annotation.objects.filter(article=article, status=Status.SUGGESTED)
+    nxt = following.filter(start__gte=after).order_by("start", "pk").first()
+    return (nxt or following.order_by("start", "pk").first() or Annotation()).pk
