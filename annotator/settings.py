@@ -11,8 +11,6 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from annotator import devdb
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -105,12 +103,23 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL only. Without DATABASE_URL, an embedded server is started from
-# .pgdata/ inside the project (annotator/devdb.py).
+# PostgreSQL only. Without DATABASE_URL, an embedded server in .pgdata/ inside the project
+# (annotator/devdb), started when a process first connects: importing the settings
+# starts nothing.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.config()}
 else:
-    DATABASES = {"default": devdb.django_database(os.environ.get("DEV_DATABASE_NAME", "annotator"))}
+    _dev_database = os.environ.get("DEV_DATABASE_NAME", "annotator")
+    DATABASES = {
+        "default": {
+            "ENGINE": "annotator.devdb",
+            "NAME": _dev_database,
+            "EMBEDDED": {
+                "data_dir": Path(os.environ.get("DEV_DATABASE_DIR", BASE_DIR / ".pgdata")),
+                "database": _dev_database,
+            },
+        }
+    }
 # Keep connections between requests (a new one costs more than a whole span save), and
 # check them before use so a restarted database is reconnected to, not an error.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", 60))

@@ -4,14 +4,21 @@ Each step runs in a fresh Python process, as `make run` and the tests do: the se
 starts with the first process that attaches and stops with the last one to exit.
 """
 
+import contextlib
 import json
+import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 
 from annotator import devdb
@@ -90,3 +97,153 @@ def test_cluster_of_another_version_gives_a_clear_message(data_dir):
     (data_dir / "PG_VERSION").write_text("15\n")
     with pytest.raises(devdb.DevDatabaseError, match="PostgreSQL 15 cluster"):
         devdb.start(data_dir)
+
+
+def test_importing_the_settings_starts_nothing(tmp_path):
+    """The server starts with the first connection, not when settings are imported."""
+    data_dir = PROJECT_DIR / f".pgdata-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DEV_DATABASE_DIR": str(data_dir), "DEV_DATABASE_NAME": "lazy"}
+    env.pop("DATABASE_URL", None)
+    try:
+        checked = subprocess.run(
+            [sys.executable, "manage.py", "check"], cwd=PROJECT_DIR, env=env, capture_output=True
+        )
+        assert checked.returncode == 0, checked.stderr
+        assert not data_dir.exists(), "importing the settings (and `check`) started a server"
+        connected = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", "from django.db import connection; "
+             "connection.ensure_connection(); print(connection.settings_dict['NAME'])"],
+            cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert connected.returncode == 0, connected.stderr
+        assert connected.stdout.strip().splitlines()[-1] == "lazy"
+        assert (data_dir / "PG_VERSION").exists()
+        assert not devdb.is_running(data_dir), "the last process to exit stopped it"
+    finally:
+        devdb.stop(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# Ctrl+C on `make run` reaches every process of the terminal at once; the dev server then
+# also signals its worker. Each process attached to the server must detach, and the last
+# one stop it, even when a second SIGINT arrives during the clean-up.
+ATTACHED = textwrap.dedent(
+    """
+    import signal, sys
+    from annotator import devdb
+    devdb.start(sys.argv[1])
+    print("ready", flush=True)
+    signal.pause()
+    """
+)
+UNPRIVILEGED = "annotator-dbtest"
+
+
+def _as_unprivileged(data_dir: Path) -> list[str]:
+    """The command prefix that runs Python as a user who is not root (CI runs as root)."""
+    if os.geteuid() != 0:
+        return [sys.executable]  # this user is one already
+    subprocess.run(["useradd", "--system", UNPRIVILEGED], capture_output=True)  # may exist
+    shutil.chown(data_dir, UNPRIVILEGED)
+    # The system's Python 3.11 with this venv's packages: the venv's own interpreter
+    # lives where only root may look.
+    return ["runuser", "-u", UNPRIVILEGED, "--", "/usr/bin/python3.11"]
+
+
+@pytest.mark.parametrize("who", ["this user", "a user who is not root"])
+def test_ctrl_c_detaches_every_process_and_stops_the_server(data_dir, who):
+    data_dir.mkdir()
+    python = [sys.executable] if who == "this user" else _as_unprivileged(data_dir)
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_DIR), site])}
+    first = subprocess.Popen(
+        [*python, "-c", ATTACHED, str(data_dir)], stdout=subprocess.PIPE, text=True, env=env,
+        process_group=0,  # a process group of its own, as a terminal gives
+    )  # fmt: skip
+    assert first.stdout.readline().strip() == "ready"
+    group = os.getpgid(first.pid)
+    others = [
+        subprocess.Popen(
+            [*python, "-c", ATTACHED, str(data_dir)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            process_group=group,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    for process in others:
+        assert process.stdout.readline().strip() == "ready"
+    assert len(json.loads((data_dir / ".handle_pids.json").read_text())) == 3
+    os.killpg(group, signal.SIGINT)  # Ctrl+C
+    time.sleep(0.05)
+    others[0].send_signal(signal.SIGINT)  # and the dev server asking its worker again
+    for process in [first, *others]:
+        assert process.wait(timeout=60) in (0, 1, -signal.SIGINT, 130)
+    assert json.loads((data_dir / ".handle_pids.json").read_text()) == []
+    assert not devdb.is_running(data_dir), "the last process to detach stops the server"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("who", ["this user", "a user who is not root"])
+def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, who):
+    """`make run`'s last step, `manage.py devserver` (web server, its reloader, the task
+    worker), stopped with Ctrl+C: every process ends and so does the database."""
+    data_dir.mkdir()
+    python = [sys.executable] if who == "this user" else _as_unprivileged(data_dir)
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_DIR), site]),
+        "DEV_DATABASE_DIR": str(data_dir),
+        "DEV_DATABASE_NAME": "ctrl_c",
+    }
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen(
+        [*python, "manage.py", "devserver", f"127.0.0.1:{port}"],
+        cwd=PROJECT_DIR, env=env, process_group=0,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the dev server did not answer within 90 s")
+        assert devdb.is_running(data_dir)
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl+C reaches the whole process group
+        server.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while _group_members(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _group_members(server.pid) == [], "a process of the dev server is still running"
+        assert not devdb.is_running(data_dir), "the database was left running"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def _group_members(group: int) -> list[str]:
+    return [
+        " ".join(p.info["cmdline"] or [])
+        for p in psutil.process_iter(["cmdline"])
+        if _pgid(p.pid) == group
+    ]
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None

