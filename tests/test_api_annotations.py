@@ -1,11 +1,68 @@
 """The annotations API, checked against the OpenAPI schema the app serves."""
 
+import factories
 import jsonschema
 import pytest
 
 from annotator.accounts.services import api_token_create
+from annotator.annotations.kinds import ATTRIBUTION, HEDGE
 from annotator.annotations.models import Annotation, Link
-from annotator.articles.models import Article
+
+WIRE = (
+    "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
+    "on Tuesday, two local officials told Meridian Wire.\n\n"
+    "The base lies 3 km west of Qarmal airport and housed about 300 personnel."
+)
+LEDGER = (
+    "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal, "
+    "Meridian Wire reported, citing local officials."
+)
+SAHIL = (
+    "أفادت مصادر محلية لصحيفة الساحل بأن القوات الأجنبية أخلت قاعدة تل صفرا يوم الاثنين.\n\n"
+    "وتقع القاعدة على بعد نحو 3 كم غرب مطار قرمل."
+)
+RASED = (
+    "نقلاً عن وكالة ميريديان (Meridian Wire)، انسحبت القوات الأجنبية من قاعدة تل صفرا "
+    "فجر الثلاثاء 🚚.\n\n"
+    "وبحسب مصادر، فإن القاعدة تبعد 5 كم عن المطار."
+)
+
+
+def report(team, outlet, text, language="en"):
+    return factories.article(
+        team.project, text, outlet=factories.source(team.project, outlet), language=language
+    )
+
+
+@pytest.fixture
+def wire(team):
+    """An English wire report: the annotator marked a claim about the base and a hedge."""
+    wire = report(team, "Meridian Wire", WIRE)
+    factories.span(wire, "The base lies 3 km west of Qarmal airport", by=team["annotator"])
+    factories.span(wire, "about", kind=HEDGE, by=team["annotator"])
+    return wire
+
+
+@pytest.fixture
+def ledger(team):
+    return report(team, "The Northern Ledger", LEDGER)
+
+
+@pytest.fixture
+def sahil(team):
+    """An Arabic report whose claim is attributed to local sources, with a link."""
+    sahil = report(team, "Al-Sahil Daily", SAHIL, language="ar")
+    by = team["annotator"]
+    claim = factories.span(sahil, "القوات الأجنبية أخلت قاعدة تل صفرا يوم الاثنين", by=by)
+    said = factories.span(sahil, "أفادت مصادر محلية لصحيفة الساحل", kind=ATTRIBUTION, by=by)
+    factories.link(said, claim, by=by)
+    return sahil
+
+
+@pytest.fixture
+def rased(team):
+    """An Arabic social-media post, with an emoji (two UTF-16 units, one code point)."""
+    return report(team, "Rased Network", RASED, language="ar")
 
 
 @pytest.fixture
@@ -14,9 +71,9 @@ def openapi(client, db):
 
 
 @pytest.fixture
-def api(client, demo_users, openapi):
+def api(client, team, openapi):
     """api(username, method, path, json=None) -> response, validated against the schema."""
-    keys = {name: api_token_create(user=user, name="tests")[1] for name, user in demo_users.items()}
+    keys = {name: api_token_create(user=user, name="tests")[1] for name, user in team.users.items()}
 
     def call(username, method, path, json=None, template=None):
         response = getattr(client, method)(
@@ -46,18 +103,17 @@ def test_schema_documents_code_point_offsets(openapi):
     assert "code point" in props["start"]["description"]
 
 
-def test_list_and_read_articles(api, demo):
+def test_list_and_read_articles(api, team, wire, ledger, sahil, rased):
     listing = api(
         "annotator",
         "get",
-        "/api/projects/demo/articles/",
+        f"/api/projects/{team.slug}/articles/",
         template="/api/projects/{slug}/articles/",
     )
     assert listing.status_code == 200
     assert len(listing.json()) == 4
-    sahil = Article.objects.get(project=demo, outlet__name="Al-Sahil Daily")
     body = api(
-        "annotator", "get", f"/api/projects/demo/articles/{sahil.pk}/", template=ARTICLE
+        "annotator", "get", f"/api/projects/{team.slug}/articles/{sahil.pk}/", template=ARTICLE
     ).json()
     assert body["text"] == sahil.text
     for span in body["annotations"]:
@@ -65,21 +121,20 @@ def test_list_and_read_articles(api, demo):
     assert body["links"]
 
 
-def test_create_update_delete_with_versions(api, demo):
-    rased = Article.objects.get(project=demo, outlet__name="Rased Network")
+def test_create_update_delete_with_versions(api, team, rased):
     quote = "5 كم"
     start = rased.text.index(quote)
     payload = {"kind": "claim", "start": start, "end": start + len(quote), "quote": quote}
     created = api(
         "annotator",
         "post",
-        f"/api/projects/demo/articles/{rased.pk}/annotations/",
+        f"/api/projects/{team.slug}/articles/{rased.pk}/annotations/",
         payload,
         template=CREATE,
     )
     assert created.status_code == 201
     annotation = created.json()
-    path = f"/api/projects/demo/annotations/{annotation['id']}/"
+    path = f"/api/projects/{team.slug}/annotations/{annotation['id']}/"
     updated = api(
         "annotator", "patch", path, {"version": 1, "note": "distance differs"}, template=ONE
     )
@@ -91,8 +146,7 @@ def test_create_update_delete_with_versions(api, demo):
     assert not Annotation.objects.filter(pk=annotation["id"]).exists()
 
 
-def test_offsets_are_code_points_not_utf16(api, demo):
-    rased = Article.objects.get(project=demo, outlet__name="Rased Network")
+def test_offsets_are_code_points_not_utf16(api, team, rased):
     quote = "فجر الثلاثاء 🚚"
     start = rased.text.index(quote)
     utf16_end = start + len(quote.encode("utf-16-le")) // 2  # one more: the emoji is 2 units
@@ -100,7 +154,7 @@ def test_offsets_are_code_points_not_utf16(api, demo):
     response = api(
         "annotator",
         "post",
-        f"/api/projects/demo/articles/{rased.pk}/annotations/",
+        f"/api/projects/{team.slug}/articles/{rased.pk}/annotations/",
         bad,
         template=CREATE,
     )
@@ -109,21 +163,20 @@ def test_offsets_are_code_points_not_utf16(api, demo):
     response = api(
         "annotator",
         "post",
-        f"/api/projects/demo/articles/{rased.pk}/annotations/",
+        f"/api/projects/{team.slug}/articles/{rased.pk}/annotations/",
         good,
         template=CREATE,
     )
     assert response.status_code == 201
 
 
-def test_links_through_the_api(api, demo):
-    wire = Article.objects.get(project=demo, outlet__name="Meridian Wire")
+def test_links_through_the_api(api, team, wire):
     hedge = Annotation.objects.get(article=wire, kind="hedge")
     claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
     response = api(
         "annotator",
         "post",
-        "/api/projects/demo/links/",
+        f"/api/projects/{team.slug}/links/",
         {"from_id": hedge.pk, "to_id": claim.pk, "kind": "qualifies"},
         template=LINKS,
     )
@@ -131,20 +184,20 @@ def test_links_through_the_api(api, demo):
     wrong = api(
         "annotator",
         "post",
-        "/api/projects/demo/links/",
+        f"/api/projects/{team.slug}/links/",
         {"from_id": claim.pk, "to_id": hedge.pk, "kind": "qualifies"},
         template=LINKS,
     )
     assert wrong.status_code == 422
     link_id = response.json()["id"]
-    assert api("annotator", "delete", f"/api/projects/demo/links/{link_id}/").status_code == 204
+    path = f"/api/projects/{team.slug}/links/{link_id}/"
+    assert api("annotator", "delete", path).status_code == 204
     assert not Link.objects.filter(pk=link_id).exists()
 
 
-def test_same_permissions_as_the_pages(api, demo, outsider, client):
-    wire = Article.objects.get(project=demo, outlet__name="Meridian Wire")
+def test_same_permissions_as_the_pages(api, team, wire, outsider, client):
     claim = Annotation.objects.get(article=wire, quote="The base lies 3 km west of Qarmal airport")
-    path = f"/api/projects/demo/annotations/{claim.pk}/"
+    path = f"/api/projects/{team.slug}/annotations/{claim.pk}/"
     forbidden = api("annotator2", "patch", path, {"version": claim.version, "note": "x"})
     assert forbidden.status_code == 403
     assert (
@@ -154,6 +207,6 @@ def test_same_permissions_as_the_pages(api, demo, outsider, client):
     response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 404
     response = client.get(
-        f"/api/projects/demo/articles/{wire.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}"
+        f"/api/projects/{team.slug}/articles/{wire.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}"
     )
     assert response.status_code == 404

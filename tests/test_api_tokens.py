@@ -9,38 +9,36 @@ def create_token(client, name="pipeline"):
     return page.context["new_key"]
 
 
-def test_token_is_shown_once_and_stored_hashed(login, demo_users):
-    client = login(demo_users["annotator"])
+def test_token_is_shown_once_and_stored_hashed(login, team):
+    client = login(team["annotator"])
     key = create_token(client)
-    token = ApiToken.objects.get(user=demo_users["annotator"])
+    token = ApiToken.objects.get(user=team["annotator"])
     assert key not in (token.key_sha256, token.prefix)
     assert key.encode() not in client.get(reverse("accounts:tokens")).content
 
 
-def test_token_authenticates_api_calls_until_revoked(client, login, demo_users):
-    owner = login(demo_users["owner"])
+def test_token_authenticates_api_calls_until_revoked(client, login, team):
+    owner = login(team["owner"])
     key = create_token(owner)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     response = client.get("/api/projects/", **auth)
     assert response.status_code == 200
-    assert [p["slug"] for p in response.json()] == ["demo"]
-    token = ApiToken.objects.get(user=demo_users["owner"])
+    assert [p["slug"] for p in response.json()] == [team.slug]
+    token = ApiToken.objects.get(user=team["owner"])
     assert token.last_used_at is not None
     owner.post(reverse("accounts:token_revoke", args=[token.pk]))
     assert client.get("/api/projects/", **auth).status_code == 401
 
 
-def test_api_without_or_with_a_wrong_token_is_401(client, demo):
+def test_api_without_or_with_a_wrong_token_is_401(client, team):
     assert client.get("/api/projects/").status_code == 401
     assert client.get("/api/projects/", HTTP_AUTHORIZATION="Bearer ann_nope").status_code == 401
 
 
-def test_nobody_revokes_someone_elses_token(login, demo_users):
-    create_token(login(demo_users["owner"]))
-    token = ApiToken.objects.get(user=demo_users["owner"])
-    response = login(demo_users["annotator"]).post(
-        reverse("accounts:token_revoke", args=[token.pk])
-    )
+def test_nobody_revokes_someone_elses_token(login, team):
+    create_token(login(team["owner"]))
+    token = ApiToken.objects.get(user=team["owner"])
+    response = login(team["annotator"]).post(reverse("accounts:token_revoke", args=[token.pk]))
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None

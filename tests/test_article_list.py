@@ -4,49 +4,58 @@ pagination, counts, and a bounded number of queries with 10,000 articles."""
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import factories
 import pytest
 from django.urls import reverse
 
+from annotator.annotations.kinds import ATTRIBUTION, HEDGE
 from annotator.articles.models import Article
-from annotator.sources.models import Source
 
-
-def add(project, title, text, language, published=None, outlet=None, status="new"):
-    return Article.objects.create(
-        project=project,
-        title=title,
-        text=text,
-        text_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        language=language,
-        published_at=published,
-        published_precision="day" if published else "",
-        outlet=outlet,
-        status=status,
-    )
+WIRE = (
+    "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
+    "on Tuesday, two local officials told Meridian Wire.\n\n"
+    "The base lies 3 km west of Qarmal airport and housed about 300 personnel."
+)
 
 
 @pytest.fixture
-def articles(demo):
-    gazette = Source.objects.create(project=demo, name="Lantern Gazette")
+def articles(team):
+    """Three plain articles (one with an outlet, one Arabic and ready, one undated) and an
+    annotated wire report: two claims, an attribution and a hedge."""
+    gazette = factories.source(team.project, "Lantern Gazette")
     day = datetime(2024, 5, 1, tzinfo=UTC)
+    wire = factories.article(
+        team.project,
+        WIRE,
+        title="Foreign troops withdraw from Tal Safra base, officials say",
+        outlet=factories.source(team.project, "Meridian Wire"),
+        published_at=datetime(2025, 3, 12, 9, 40, tzinfo=UTC),
+    )
+    withdrew = factories.span(wire, "Foreign troops withdrew from the Tal Safra base")
+    factories.link(factories.span(wire, "two local officials told", kind=ATTRIBUTION), withdrew)
+    factories.link(factories.span(wire, "about", kind=HEDGE), factories.span(wire, "300"))
     return {
-        "lighthouse": add(
-            demo,
-            "Lighthouse keepers protest new rota",
+        "lighthouse": factories.article(
+            team.project,
             "The keepers were protesting against longer night shifts.",
-            "en",
-            day,
-            gazette,
+            title="Lighthouse keepers protest new rota",
+            outlet=gazette,
+            published_at=day,
+            published_precision="day",
         ),
-        "fishermen": add(
-            demo,
-            "الصيادون يعودون إلى البحر",
+        "fishermen": factories.article(
+            team.project,
             "عاد الصيادون إلى البحر بعد أسبوع من العواصف، وقالوا إن المراكب تضررت.",
-            "ar",
-            day + timedelta(days=10),
+            title="الصيادون يعودون إلى البحر",
+            language="ar",
+            published_at=day + timedelta(days=10),
+            published_precision="day",
             status="ready",
         ),
-        "orchard": add(demo, "Orchard harvest begins early", "Apples ripened early.", "en"),
+        "orchard": factories.article(
+            team.project, "Apples ripened early.", title="Orchard harvest begins early"
+        ),
+        "wire": wire,
     }
 
 
@@ -54,54 +63,57 @@ def titles(page):
     return [a.title for a in page.context["listing"].articles]
 
 
-def get(client, demo, **params):
-    return client.get(reverse("articles:list", args=[demo.slug]), params)
+def get(client, team, **params):
+    return client.get(reverse("articles:list", args=[team.slug]), params)
 
 
-def test_search_finds_english_words_by_stem_and_arabic_words(login, demo, demo_users, articles):
-    client = login(demo_users["annotator"])
-    assert titles(get(client, demo, q="protests")) == ["Lighthouse keepers protest new rota"]
-    assert titles(get(client, demo, q="shift")) == ["Lighthouse keepers protest new rota"]
-    assert titles(get(client, demo, q="العواصف")) == ["الصيادون يعودون إلى البحر"]
-    assert titles(get(client, demo, q="المراكب")) == ["الصيادون يعودون إلى البحر"]
-    assert titles(get(client, demo, q="submarine")) == []
+def test_search_finds_english_words_by_stem_and_arabic_words(login, team, articles):
+    client = login(team["annotator"])
+    assert titles(get(client, team, q="protests")) == ["Lighthouse keepers protest new rota"]
+    assert titles(get(client, team, q="shift")) == ["Lighthouse keepers protest new rota"]
+    assert titles(get(client, team, q="العواصف")) == ["الصيادون يعودون إلى البحر"]
+    assert titles(get(client, team, q="المراكب")) == ["الصيادون يعودون إلى البحر"]
+    assert titles(get(client, team, q="submarine")) == []
 
 
-def test_filters_sort_and_counts(login, demo, demo_users, articles):
-    client = login(demo_users["annotator"])
+def test_filters_sort_and_counts(login, team, articles):
+    client = login(team["annotator"])
     gazette = articles["lighthouse"].outlet
-    assert titles(get(client, demo, outlet=gazette.pk)) == ["Lighthouse keepers protest new rota"]
-    assert "الصيادون يعودون إلى البحر" in titles(get(client, demo, language="ar"))
-    assert "Orchard harvest begins early" not in titles(get(client, demo, language="ar"))
-    assert titles(get(client, demo, status="ready")) == ["الصيادون يعودون إلى البحر"]
-    in_may = titles(get(client, demo, date_from="2024-05-01", date_to="2024-05-05"))
+    assert titles(get(client, team, outlet=gazette.pk)) == ["Lighthouse keepers protest new rota"]
+    assert "الصيادون يعودون إلى البحر" in titles(get(client, team, language="ar"))
+    assert "Orchard harvest begins early" not in titles(get(client, team, language="ar"))
+    assert titles(get(client, team, status="ready")) == ["الصيادون يعودون إلى البحر"]
+    in_may = titles(get(client, team, date_from="2024-05-01", date_to="2024-05-05"))
     assert in_may == ["Lighthouse keepers protest new rota"]
-    oldest = titles(get(client, demo, sort="oldest"))
+    oldest = titles(get(client, team, sort="oldest"))
     assert oldest.index("Lighthouse keepers protest new rota") < oldest.index(
         "الصيادون يعودون إلى البحر"
     )
     assert oldest[-1] == "Orchard harvest begins early"  # undated ones last
-    # Per-article counts of the demo's annotated articles (claims / attributions / hedges).
-    page = get(client, demo)
-    demo_article = next(a for a in page.context["listing"].articles if a.claim_count)
-    assert demo_article.claim_count == demo_article.annotations.filter(kind="claim").count()
+    # Per-article counts of the annotated article (claims / attributions / hedges).
+    page = get(client, team)
+    annotated = next(a for a in page.context["listing"].articles if a.claim_count)
+    assert annotated.claim_count == annotated.annotations.filter(kind="claim").count()
 
 
-def test_htmx_gets_only_the_list_and_bad_filters_are_ignored(login, demo, demo_users, articles):
-    client = login(demo_users["annotator"])
+def test_htmx_gets_only_the_list_and_bad_filters_are_ignored(login, team, articles):
+    client = login(team["annotator"])
     partial = client.get(
-        reverse("articles:list", args=[demo.slug]), {"q": "apples"}, HTTP_HX_REQUEST="true"
+        reverse("articles:list", args=[team.slug]), {"q": "apples"}, HTTP_HX_REQUEST="true"
     )
     html = partial.content.decode()
     assert "<html" not in html and 'id="article-list"' in html
     assert "Orchard harvest begins early" in html
-    page = get(client, demo, date_from="yesterday", page="x")
+    page = get(client, team, date_from="yesterday", page="x")
     assert page.status_code == 200 and "were not understood" in page.content.decode()
 
 
+OUTLETS = ["Meridian Wire", "The Northern Ledger", "Al-Sahil Daily", "Rased Network"]
+
+
 @pytest.fixture
-def ten_thousand(demo):
-    outlets = list(Source.objects.filter(project=demo))
+def ten_thousand(team):
+    outlets = [factories.source(team.project, name) for name in OUTLETS]
     start = datetime(2020, 1, 1, tzinfo=UTC)
     rows = []
     for n in range(10_000):
@@ -113,7 +125,7 @@ def ten_thousand(demo):
         )
         rows.append(
             Article(
-                project=demo,
+                project=team.project,
                 title=f"Report {n}",
                 text=text,
                 text_sha256=hashlib.sha256(text.encode()).hexdigest(),
@@ -136,14 +148,14 @@ def ten_thousand(demo):
     ],
 )
 def test_list_with_10000_articles_needs_a_fixed_number_of_queries(
-    login, demo, demo_users, ten_thousand, django_assert_max_num_queries, params
+    login, team, ten_thousand, django_assert_max_num_queries, params
 ):
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     with django_assert_max_num_queries(6):
-        page = get(client, demo, **params)
+        page = get(client, team, **params)
     assert page.status_code == 200
     listing = page.context["listing"]
     assert len(listing.articles) == 50 and listing.total > 1000
     with django_assert_max_num_queries(6):
-        project_page = client.get(reverse("projects:detail", args=[demo.slug]), params)
+        project_page = client.get(reverse("projects:detail", args=[team.slug]), params)
     assert f"of {listing.total} articles" in project_page.content.decode()

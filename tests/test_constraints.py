@@ -2,13 +2,23 @@
 
 import hashlib
 
+import factories
 import pytest
 from django.db import IntegrityError, transaction
 
-from annotator.annotations.kinds import ATTRIBUTES
+from annotator.annotations.kinds import ATTRIBUTES, ATTRIBUTION
 from annotator.annotations.models import Annotation, Link
 from annotator.articles.models import Article
 from annotator.sources.models import ReliabilityAssessment
+
+WIRE = (
+    "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
+    "on Tuesday, two local officials told Meridian Wire."
+)
+LEDGER = (
+    "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal, "
+    "Meridian Wire reported, citing local officials."
+)
 
 
 def sha(text):
@@ -16,8 +26,25 @@ def sha(text):
 
 
 @pytest.fixture
-def article(demo):
-    return Article.objects.get(project=demo, outlet__name="Meridian Wire")
+def article(team):
+    """A wire report, annotated: the officials' attribution is linked to the claim."""
+    outlet = factories.source(team.project, "Meridian Wire")
+    wire = factories.article(team.project, WIRE, outlet=outlet)
+    claim = factories.span(wire, "Foreign troops withdrew from the Tal Safra base on Tuesday")
+    said = factories.span(wire, "two local officials told Meridian Wire", kind=ATTRIBUTION)
+    factories.link(said, claim)
+    return wire
+
+
+@pytest.fixture
+def ledger(team):
+    """Another outlet's article with a claim of its own."""
+    outlet = factories.source(team.project, "The Northern Ledger")
+    ledger = factories.article(team.project, LEDGER, outlet=outlet)
+    factories.span(
+        ledger, "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal"
+    )
+    return ledger
 
 
 def raw_annotation(article, **overrides):
@@ -63,9 +90,9 @@ def test_same_text_in_another_project_is_allowed(article, outsider):
 
 
 @pytest.mark.parametrize("text", ["line\r\nbreak", "cafe\u0301", "   \n "])
-def test_text_must_be_nfc_with_newlines_and_not_blank(demo, text):
+def test_text_must_be_nfc_with_newlines_and_not_blank(team, text):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Article.objects.create(project=demo, title="Bad", text=text, text_sha256=sha(text))
+        Article.objects.create(project=team.project, title="Bad", text=text, text_sha256=sha(text))
 
 
 def test_annotated_text_cannot_change(article):
@@ -74,7 +101,7 @@ def test_annotated_text_cannot_change(article):
         article.save()
 
 
-def test_links_must_join_one_article_and_fitting_kinds(demo):
+def test_links_must_join_one_article_and_fitting_kinds(article, ledger):
     wire_attribution = Annotation.objects.get(quote="two local officials told Meridian Wire")
     wire_claim = Annotation.objects.get(quote__startswith="Foreign troops withdrew")
     ledger_claim = Annotation.objects.get(quote__startswith="Foreign forces have reportedly")
@@ -92,14 +119,14 @@ def test_links_must_join_one_article_and_fitting_kinds(demo):
         )
 
 
-def test_assessment_needs_a_rationale_and_a_valid_grade(demo, demo_users):
-    source = demo.sources.get(name="Meridian Wire")
+def test_assessment_needs_a_rationale_and_a_valid_grade(team):
+    source = factories.source(team.project, "Meridian Wire")
     for grade, rationale in [("B", "  "), ("G", "why")]:
         with pytest.raises(IntegrityError), transaction.atomic():
             ReliabilityAssessment.objects.create(
                 source=source,
                 grade=grade,
                 rationale=rationale,
-                assessed_by=demo_users["reviewer"],
+                assessed_by=team["reviewer"],
                 assessed_at="2025-01-01T00:00Z",
             )

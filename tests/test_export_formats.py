@@ -10,14 +10,16 @@ import zipfile
 import datasets
 import pytest
 from export_helpers import (
+    EMOJI_QUOTE,
     SCRIPT,
     add_hostile_article,
     brat_files,
     csv_rows,
     export_bytes,
+    four_reports,
     jsonl_rows,
     parse_ann,
-    review_demo,
+    review_reports,
 )
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -28,7 +30,7 @@ from annotator.exports.card import SCHEMA_PATH
 from annotator.exports.claims_csv import FORMULA_START
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
-EMOJI_QUOTE = "انسحبت القوات الأجنبية من قاعدة تل صفرا فجر الثلاثاء 🚚"
+GUIDELINES = "## What to mark\n\n- **Claim**: what is asserted to have happened.\n"
 
 
 def strict(schema):
@@ -51,24 +53,33 @@ def strict(schema):
 
 
 @pytest.fixture
-def reviewed(demo, demo_users):
-    review_demo(demo_users)
-    add_hostile_article(demo, demo_users["annotator"])
-    return demo
+def reports(team):
+    """Four reports of the Tal Safra withdrawal (export_helpers.four_reports: Meridian
+    Wire, The Northern Ledger, Al-Sahil Daily and Rased Network), all spans drafts."""
+    return four_reports(team)
 
 
-def test_jsonl_lines_validate_against_the_schema(reviewed):
+@pytest.fixture
+def reviewed(team, reports):
+    """The reviewer approved every span but the Ledger's and rejected "housed about 300
+    personnel"; a fifth article, without an outlet, holds markup and a formula."""
+    review_reports(team)
+    add_hostile_article(team.project, team["annotator"])
+    return team.project
+
+
+def test_jsonl_lines_validate_against_the_schema(team, reviewed):
     validator = Draft202012Validator(strict(SCHEMA), format_checker=FormatChecker())
     for include in ([], ["--include-all"]):
-        rows = jsonl_rows(export_bytes("demo", "jsonl", *include))
+        rows = jsonl_rows(export_bytes(team.slug, "jsonl", *include))
         assert rows
         for row in rows:
             errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(row)]
             assert errors == []
 
 
-def test_default_export_has_only_approved_spans_and_reviewed_articles(reviewed):
-    rows = jsonl_rows(export_bytes("demo", "jsonl"))
+def test_default_export_has_only_approved_spans_and_reviewed_articles(team, reviewed):
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl"))
     outlets = {row["outlet"]["name"] if row["outlet"] else None for row in rows}
     # The Ledger's spans are all drafts: not in the default export.
     assert outlets == {"Meridian Wire", "Al-Sahil Daily", "Rased Network", None}
@@ -82,7 +93,7 @@ def test_default_export_has_only_approved_spans_and_reviewed_articles(reviewed):
         ids = {span["id"] for span in row["spans"]}
         assert all(link["from"] in ids and link["to"] in ids for link in row["links"])
         assert all(relation["claim"] in ids for relation in row["relations"])
-    everything = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+    everything = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     about = next(s["id"] for r in everything for s in r["spans"] if s["quote"] == "about")
     assert any(link["from"] == about for r in everything for link in r["links"])
     assert not any(link["from"] == about for r in rows for link in r["links"])
@@ -93,8 +104,8 @@ def test_default_export_has_only_approved_spans_and_reviewed_articles(reviewed):
     }
 
 
-def test_jsonl_carries_events_sources_grades_and_reviewers(reviewed, demo_users):
-    rows = jsonl_rows(export_bytes("demo", "jsonl"))
+def test_jsonl_carries_events_sources_grades_and_reviewers(team, reviewed):
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl"))
     sahil = next(r for r in rows if r["outlet"] and r["outlet"]["name"] == "Al-Sahil Daily")
     assert sahil["offset_unit"] == "codepoint" and sahil["schema_version"] == "1.0"
     assert sahil["outlet"]["grade"] == "C"
@@ -113,8 +124,8 @@ def test_jsonl_carries_events_sources_grades_and_reviewers(reviewed, demo_users)
     assert [a["grade"] for a in meridian["assessments"]] == ["C", "B"]
 
 
-def test_every_span_matches_its_text_in_jsonl_and_arabic_and_emoji_are_there(reviewed):
-    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+def test_every_span_matches_its_text_in_jsonl_and_arabic_and_emoji_are_there(team, reviewed):
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     quotes = []
     for row in rows:
         for span in row["spans"]:
@@ -124,37 +135,37 @@ def test_every_span_matches_its_text_in_jsonl_and_arabic_and_emoji_are_there(rev
     assert "أفادت مصادر محلية لصحيفة الساحل" in quotes
 
 
-def test_jsonl_loads_with_the_hugging_face_loader(reviewed, tmp_path, monkeypatch):
+def test_jsonl_loads_with_the_hugging_face_loader(team, reviewed, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     path = tmp_path / "articles.jsonl"
-    path.write_bytes(export_bytes("demo", "jsonl", "--include-all"))
+    path.write_bytes(export_bytes(team.slug, "jsonl", "--include-all"))
     plain = datasets.load_dataset(
         "json", data_files=str(path), split="train", cache_dir=str(tmp_path / "cache")
     )
     assert plain.num_rows == 5
     # The bundle's dataset card declares the column types, whatever the data holds.
     folder = tmp_path / "bundle"
-    with zipfile.ZipFile(io.BytesIO(export_bytes("demo", "zip", "--include-all"))) as archive:
+    with zipfile.ZipFile(io.BytesIO(export_bytes(team.slug, "zip", "--include-all"))) as archive:
         archive.extractall(folder)
     typed = datasets.load_dataset(str(folder), split="train", cache_dir=str(tmp_path / "c2"))
     assert typed.num_rows == 5
     spans = typed.features["spans"].feature
     assert spans["start"].dtype == "int64"
-    assert spans["attributes"]["credibility"].dtype == "int64"  # all null in the demo
+    assert spans["attributes"]["credibility"].dtype == "int64"  # all null here
     for row in typed:
         for span in row["spans"]:
             assert row["text"][span["start"] : span["end"]] == span["quote"]
 
 
-def test_w3c_export_is_a_web_annotation_collection_with_both_selectors(reviewed):
-    data = export_bytes("demo", "w3c", "--include-all")
+def test_w3c_export_is_a_web_annotation_collection_with_both_selectors(team, reviewed):
+    data = export_bytes(team.slug, "w3c", "--include-all")
     collection = json.loads(data)
     assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert collection["type"] == "AnnotationCollection"
     items = collection["first"]["items"]
     assert collection["total"] == len(items)
-    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     texts = {row["id"]: row["text"] for row in rows}
     spans = [a for a in items if a["motivation"] == "classifying"]
     links = [a for a in items if a["motivation"] == "linking"]
@@ -181,9 +192,9 @@ def test_w3c_export_is_a_web_annotation_collection_with_both_selectors(reviewed)
         assert link["body"][0]["value"] in kinds
 
 
-def test_csv_has_one_row_per_claim_with_attribution_chain_and_hedges(reviewed):
-    rows = csv_rows(export_bytes("demo", "csv", "--include-all"))
-    claims = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+def test_csv_has_one_row_per_claim_with_attribution_chain_and_hedges(team, reviewed):
+    rows = csv_rows(export_bytes(team.slug, "csv", "--include-all"))
+    claims = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     assert len(rows) == sum(1 for r in claims for s in r["spans"] if s["kind"] == "claim")
     ledger = next(r for r in rows if r["outlet"] == "The Northern Ledger")
     # Ledger ← Meridian Wire ("Meridian Wire reported") ← local officials ("citing …", via).
@@ -202,34 +213,34 @@ def test_csv_has_one_row_per_claim_with_attribution_chain_and_hedges(reviewed):
         assert texts[int(row["article_id"])][int(row["start"]) : int(row["end"])] == quote
 
 
-def test_attribution_chain_survives_a_cycle_of_via_links(reviewed, demo_users):
+def test_attribution_chain_survives_a_cycle_of_via_links(team, reviewed):
     inner = Annotation.objects.get(quote="citing local officials")
     outer = Annotation.objects.get(quote="Meridian Wire reported")
     link_create(
         from_annotation=outer,
         to_annotation=inner,
         kind=VIA,
-        created_by=demo_users["owner"],
+        created_by=team["owner"],
     )
-    rows = csv_rows(export_bytes("demo", "csv", "--include-all"))
+    rows = csv_rows(export_bytes(team.slug, "csv", "--include-all"))
     ledger = next(r for r in rows if r["outlet"] == "The Northern Ledger")
     assert ledger["attribution_chain"] == "The Northern Ledger ← Meridian Wire ← local officials"
 
 
-def test_markup_and_formulas_stay_text(reviewed):
-    rows = csv_rows(export_bytes("demo", "csv"))
+def test_markup_and_formulas_stay_text(team, reviewed):
+    rows = csv_rows(export_bytes(team.slug, "csv"))
     quotes = {row["quote"] for row in rows}
     assert SCRIPT in quotes  # not escaped, not dropped: CSV is data
     assert '\'=HYPERLINK("http://x")' in quotes  # a spreadsheet would run it otherwise
     assert any(row["article_title"] == f"Markup {SCRIPT}" for row in rows)
-    data = jsonl_rows(export_bytes("demo", "jsonl"))
+    data = jsonl_rows(export_bytes(team.slug, "jsonl"))
     assert any(span["quote"] == SCRIPT for row in data for span in row["spans"])
 
 
-def test_brat_files_parse_back_to_the_same_spans(reviewed):
-    files = brat_files(export_bytes("demo", "brat", "--include-all"))
+def test_brat_files_parse_back_to_the_same_spans(team, reviewed):
+    files = brat_files(export_bytes(team.slug, "brat", "--include-all"))
     assert "[relations]" in files["annotation.conf"] and "<OVERLAP>" in files["annotation.conf"]
-    rows = {row["id"]: row for row in jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))}
+    rows = {row["id"]: row for row in jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))}
     assert {f"{i}.{ext}" for i in rows for ext in ("txt", "ann")} | {"annotation.conf"} == set(
         files
     )
@@ -255,7 +266,7 @@ def test_brat_files_parse_back_to_the_same_spans(reviewed):
     assert EMOJI_QUOTE in covered
 
 
-def test_brat_splits_a_span_across_lines_into_fragments(demo, demo_users):
+def test_brat_splits_a_span_across_lines_into_fragments(team, reports):
     article = Annotation.objects.get(quote=EMOJI_QUOTE).article
     start = article.text.index("🚚")
     quote = article.text[start : article.text.index("مصادر")]
@@ -266,16 +277,18 @@ def test_brat_splits_a_span_across_lines_into_fragments(demo, demo_users):
         start=start,
         end=start + len(quote),
         quote=quote,
-        created_by=demo_users["annotator"],
+        created_by=team["annotator"],
     )
-    files = brat_files(export_bytes("demo", "brat", "--include-all"))
+    files = brat_files(export_bytes(team.slug, "brat", "--include-all"))
     ann = parse_ann(files[f"{article.pk}.ann"])
     (fragments,) = [f for _, f, _ in ann["T"].values() if len(f) > 1]
     assert [article.text[s:e] for s, e in fragments] == [q for q in quote.split("\n") if q]
 
 
-def test_bundle_has_the_chosen_formats_a_dataset_card_and_the_schema(reviewed):
-    data = export_bytes("demo", "zip", "--bundle-formats", "jsonl,csv,brat")
+def test_bundle_has_the_chosen_formats_a_dataset_card_and_the_schema(team, reviewed):
+    reviewed.guidelines = GUIDELINES
+    reviewed.save()
+    data = export_bytes(team.slug, "zip", "--bundle-formats", "jsonl,csv,brat")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
         card = archive.read("README.md").decode()
@@ -288,7 +301,7 @@ def test_bundle_has_the_chosen_formats_a_dataset_card_and_the_schema(reviewed):
     meta = json.loads(front.removeprefix("---\n"))
     assert meta["configs"][0]["data_files"][0]["path"] == "articles.jsonl"
     assert "Approved annotations only" in body
-    rows = jsonl_rows(export_bytes("demo", "jsonl"))
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl"))
     claims = sum(1 for row in rows for span in row["spans"] if span["kind"] == "claim")
     assert f"| claim | {claims} | {claims} |" in body
     assert "Annotators: annotator" in body and "Reviewers: reviewer" in body

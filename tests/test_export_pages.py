@@ -5,27 +5,51 @@ import io
 import json
 import zipfile
 
+import factories
 import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
-from export_helpers import SCRIPT, export_bytes, jsonl_rows, review_demo
+from export_helpers import SCRIPT, export_bytes, jsonl_rows
 
 from annotator.accounts.services import api_token_create
+from annotator.annotations.models import Status
 from annotator.exports import views
 from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.projects.models import Project
+from annotator.review.services import annotation_review
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+REPORTS = [  # an article's text, and its claim
+    ("Troops left the Tal Safra base on Tuesday.", "Troops left the Tal Safra base"),
+    ("The bridge at Qarmal reopened on Friday after repairs.", "The bridge at Qarmal reopened"),
+    ("Rockets hit the port overnight, a resident said.", "Rockets hit the port overnight"),
+    ("The governor is believed to have resigned.", "The governor is believed to have resigned"),
+]
+
+
 @pytest.fixture
-def reviewed(demo, demo_users):
-    review_demo(demo_users)
-    return demo
+def reviewed(team):
+    """Four articles with a claim each by the annotator: the reviewer approved the first
+    three claims, the fourth is still a draft."""
+    claims = [
+        factories.span(factories.article(team.project, text), quote, by=team["annotator"])
+        for text, quote in REPORTS
+    ]
+    for claim in claims[:3]:
+        annotation_review(annotation=claim, reviewer=team["reviewer"], decision=Status.APPROVED)
+    return team.project
 
 
-def page_url(name="exports:page"):
-    return reverse(name, kwargs={"slug": "demo"})
+@pytest.fixture
+def page_url(team):
+    """page_url(name) -> the URL of one of the team project's export pages."""
+
+    def url(name="exports:page"):
+        return reverse(name, kwargs={"slug": team.slug})
+
+    return url
 
 
 def body(response) -> bytes:
@@ -36,14 +60,14 @@ def body(response) -> bytes:
 @pytest.mark.parametrize(
     ("username", "status"), [("owner", 200), ("reviewer", 200), ("annotator", 403)]
 )
-def test_reviewers_and_owners_export_annotators_do_not(login, demo_users, username, status):
-    client = login(demo_users[username])
+def test_reviewers_and_owners_export_annotators_do_not(login, username, status, team, page_url):
+    client = login(team[username])
     assert client.get(page_url()).status_code == status
     download = client.get(page_url("exports:download"), {"formats": "jsonl"})
     assert download.status_code == status
 
 
-def test_outsiders_get_404_everywhere(login, demo, outsider):
+def test_outsiders_get_404_everywhere(login, team, outsider, page_url):
     client = login(outsider)
     for name in ("exports:page", "exports:download", "exports:jobs"):
         assert client.get(page_url(name)).status_code == 404
@@ -51,33 +75,38 @@ def test_outsiders_get_404_everywhere(login, demo, outsider):
 
 
 def test_page_shows_counts_and_forms_in_few_queries(
-    login, reviewed, demo_users, django_assert_max_num_queries
+    login, reviewed, django_assert_max_num_queries, team, page_url
 ):
-    client = login(demo_users["owner"])
+    client = login(team["owner"])
     with django_assert_max_num_queries(10):
         page = client.get(page_url())
     html = page.content.decode()
     assert page.status_code == 200
-    assert "3 of 4 articles" in html  # the Ledger has no approved span
+    assert "3 of 4 articles" in html  # the fourth has no approved span
     assert 'name="formats" value="w3c"' in html and 'value="brat"' in html
     assert "Import a dataset" in html  # owners import
-    reviewer_page = login(demo_users["reviewer"]).get(page_url()).content.decode()
+    reviewer_page = login(team["reviewer"]).get(page_url()).content.decode()
     assert "Import a dataset" not in reviewer_page
 
 
-def test_download_streams_one_file_or_a_bundle(login, reviewed, demo_users):
-    client = login(demo_users["reviewer"])
+def test_download_streams_one_file_or_a_bundle(login, reviewed, team, page_url):
+    client = login(team["reviewer"])
     response = client.get(page_url("exports:download"), {"formats": "jsonl"})
     assert response["Content-Type"].startswith("application/jsonl")
-    assert response["Content-Disposition"] == 'attachment; filename="demo-approved-articles.jsonl"'
-    assert body(response) == export_bytes("demo", "jsonl")
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="{team.slug}-approved-articles.jsonl"'
+    )
+    assert body(response) == export_bytes(team.slug, "jsonl")
     csv_response = client.get(
         page_url("exports:download"), {"formats": "csv", "annotations": "all"}
     )
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
     assert "draft" in body(csv_response).decode("utf-8-sig")
     bundle = client.get(page_url("exports:download"), {"formats": ["jsonl", "w3c"]})
-    assert bundle["Content-Disposition"] == 'attachment; filename="demo-approved-dataset.zip"'
+    assert (
+        bundle["Content-Disposition"] == f'attachment; filename="{team.slug}-approved-dataset.zip"'
+    )
     with zipfile.ZipFile(io.BytesIO(body(bundle))) as archive:
         assert set(archive.namelist()) == {
             "README.md",
@@ -89,18 +118,18 @@ def test_download_streams_one_file_or_a_bundle(login, reviewed, demo_users):
     assert one_bundled["Content-Type"] == "application/zip"
 
 
-def test_download_without_a_format_says_so(login, demo, demo_users):
-    response = login(demo_users["owner"]).get(page_url("exports:download"))
+def test_download_without_a_format_says_so(login, team, page_url):
+    response = login(team["owner"]).get(page_url("exports:download"))
     assert response.status_code == 422
     assert "Choose at least one format." in response.content.decode()
 
 
 def test_background_export_shows_progress_then_a_download_link(
-    login, reviewed, demo_users, settings, tmp_path, monkeypatch
+    login, reviewed, settings, tmp_path, monkeypatch, team, page_url
 ):
     settings.TASKS = IMMEDIATE  # runs the task at once, in the test
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     response = client.post(
         page_url("exports:jobs"),
         {"formats": ["jsonl", "brat"], "annotations": "all"},
@@ -123,42 +152,42 @@ def test_background_export_shows_progress_then_a_download_link(
     assert client.get(page_url("exports:download"), {"job": "x"}).status_code == 404
 
 
-def test_running_job_is_polled(login, demo, demo_users, settings):
+def test_running_job_is_polled(login, team, settings, page_url):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    client = login(demo_users["owner"])
+    client = login(team["owner"])
     client.post(page_url("exports:jobs"), {"formats": "jsonl", "annotations": "approved"})
     assert ExportJob.objects.get().status == JobStatus.QUEUED
     html = client.get(page_url("exports:jobs")).content.decode()
     assert 'hx-trigger="every 2s"' in html and "Waiting for the worker" in html
 
 
-def test_api_exports_with_a_token_and_checks_roles(client, reviewed, demo_users, outsider):
-    url = "/api/projects/demo/export"
+def test_api_exports_with_a_token_and_checks_roles(client, reviewed, outsider, team):
+    url = f"/api/projects/{team.slug}/export"
 
     def get(user, **params):
         _, key = api_token_create(user=user, name="pipeline")
         return client.get(url, params, HTTP_AUTHORIZATION=f"Bearer {key}")
 
-    response = get(demo_users["reviewer"], format="jsonl", include_all="true")
+    response = get(team["reviewer"], format="jsonl", include_all="true")
     assert response.status_code == 200
-    assert body(response) == export_bytes("demo", "jsonl", "--include-all")
-    w3c = json.loads(body(get(demo_users["owner"], format="w3c")))
+    assert body(response) == export_bytes(team.slug, "jsonl", "--include-all")
+    w3c = json.loads(body(get(team["owner"], format="w3c")))
     assert w3c["@context"] == "http://www.w3.org/ns/anno.jsonld"
-    assert get(demo_users["annotator"]).status_code == 403
+    assert get(team["annotator"]).status_code == 403
     assert get(outsider).status_code == 404
     assert client.get(url).status_code == 401
 
 
-def test_api_import_reports_lines(client, reviewed, demo_users):
-    data = export_bytes("demo", "jsonl")
+def test_api_import_reports_lines(client, reviewed, team):
+    data = export_bytes(team.slug, "jsonl")
     lines = data.split(b"\n")
     bad = b'{"text": "A <b>bold</b> claim.", "label": [[0, 99, "claim"]]}'
     upload = b"\n".join([lines[0], bad]) + b"\n"
     target = Project.objects.create(name="Copy", slug="copy")
-    target.memberships.create(user=demo_users["owner"], role="owner")
-    target.memberships.create(user=demo_users["reviewer"], role="reviewer")
+    target.memberships.create(user=team["owner"], role="owner")
+    target.memberships.create(user=team["reviewer"], role="reviewer")
     for username, status in (("reviewer", 403), ("owner", 200)):
-        _, key = api_token_create(user=demo_users[username], name="pipeline")
+        _, key = api_token_create(user=team[username], name="pipeline")
         response = client.post(
             "/api/projects/copy/import",
             {"file": io.BytesIO(upload)},
@@ -171,25 +200,25 @@ def test_api_import_reports_lines(client, reviewed, demo_users):
     assert report["errors"] == [{"line": 2, "message": message}]
 
 
-def test_import_page_lists_bad_lines_as_text(login, demo, demo_users):
+def test_import_page_lists_bad_lines_as_text(login, team, page_url):
     upload = io.BytesIO(
         b'{"text": "Fine.", "label": []}\n'
         + f'{{"text": "x", "label": [[0, 1, "{SCRIPT}"]]}}\n'.encode()
         + b"not json\n"
     )
     upload.name = "data.jsonl"
-    page = login(demo_users["owner"]).post(page_url("exports:import"), {"file": upload})
+    page = login(team["owner"]).post(page_url("exports:import"), {"file": upload})
     html = page.content.decode()
     assert page.status_code == 200
     assert "1 article, 0 annotations" in html
     assert "line 2" in html and "&lt;script&gt;" in html and SCRIPT not in html
     assert "line 3" in html and "not valid JSON" in html
-    reviewer = login(demo_users["reviewer"]).post(page_url("exports:import"), {"file": upload})
+    reviewer = login(team["reviewer"]).post(page_url("exports:import"), {"file": upload})
     assert reviewer.status_code == 403
 
 
 def test_large_upload_is_imported_in_the_background(
-    login, demo, demo_users, settings, tmp_path, monkeypatch
+    login, team, settings, tmp_path, monkeypatch, page_url
 ):
     settings.TASKS = IMMEDIATE
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
@@ -198,7 +227,7 @@ def test_large_upload_is_imported_in_the_background(
         b'{"text": "The bridge fell on Monday.", "label": [[4, 25, "claim"]]}\n{"oops"\n'
     )
     upload.name = "big.jsonl"
-    client = login(demo_users["owner"])
+    client = login(team["owner"])
     response = client.post(page_url("exports:import"), {"file": upload})
     assert response.status_code == 302
     job = DatasetImport.objects.get()
@@ -207,4 +236,6 @@ def test_large_upload_is_imported_in_the_background(
     assert list((tmp_path / "imports").iterdir()) == []  # the upload is not kept
     html = client.get(page_url()).content.decode()
     assert "1 article, 1 annotation" in html and "1 line not imported" in html
-    assert Project.objects.get(slug="demo").articles.filter(title__startswith="The bridge").exists()
+    assert (
+        Project.objects.get(slug=team.slug).articles.filter(title__startswith="The bridge").exists()
+    )

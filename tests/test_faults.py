@@ -18,9 +18,9 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import quote
 
+import factories
 import pghistory.models
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection, transaction
 from django.test import Client, RequestFactory
@@ -29,9 +29,9 @@ from playwright.sync_api import expect
 
 from annotator import devdb, health
 from annotator.accounts.services import api_token_create
+from annotator.annotations.kinds import ATTRIBUTION, CLAIM
 from annotator.annotations.models import Annotation
-from annotator.articles.models import Article, ImportBatch, SourceFile
-from annotator.demo.data import DEMO_PASSWORD, DEMO_SLUG, demo_load
+from annotator.articles.models import ImportBatch, SourceFile
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PORT = 8104
@@ -46,6 +46,19 @@ params = devdb.start(sys.argv[1])
 devdb.ensure_database(params, "annotator_fault")
 print(json.dumps(params), flush=True)
 sys.stdin.read()  # attached until the test closes stdin or terminates this process
+"""
+
+# Run by `manage.py shell` in the fault database: a project with its owner, whose API key
+# is printed last.
+SLUG = "newsroom"
+SEED = f"""
+import sys
+sys.path.insert(0, "tests")
+import factories
+from annotator.accounts.services import api_token_create
+owner = factories.user("owner")
+factories.project("The Newsroom", slug="{SLUG}", owner=owner)
+print(api_token_create(user=owner, name="t")[1])
 """
 
 
@@ -129,7 +142,7 @@ class Browser:
         token = self.csrf("/login/")
         status, page, _ = self.open(
             "/login/",
-            {"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token},
+            {"username": username, "password": factories.PASSWORD, "csrfmiddlewaretoken": token},
         )
         assert status == 200 and "Log out" in page
 
@@ -159,16 +172,7 @@ def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(d
         "LOG_LEVEL": "CRITICAL",
     }
     manage(env, "migrate", "--noinput", "-v", "0")
-    key = manage(
-        env,
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import User;"
-        "from annotator.accounts.services import api_token_create;"
-        "from annotator.demo.data import demo_load;"
-        "demo_load();"
-        "print(api_token_create(user=User.objects.get(username='owner'), name='t')[1])",
-    ).split()[-1]
+    key = manage(env, "shell", "-c", SEED).split()[-1]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "annotator.wsgi", "--bind", f"127.0.0.1:{PORT}",
          "--workers", "1", "--threads", "2", "--log-level", "critical"],
@@ -179,10 +183,10 @@ def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(d
         browser = Browser()
         browser.log_in("owner")
         api = {"Authorization": f"Bearer {key}"}
-        project = f"/p/{DEMO_SLUG}/"
-        events = f"/p/{DEMO_SLUG}/events/"
+        project = f"/p/{SLUG}/"
+        events = f"/p/{SLUG}/events/"
         assert browser.open(project)[0] == 200
-        assert browser.open(f"/api/projects/{DEMO_SLUG}/events/", headers=api)[0] == 200
+        assert browser.open(f"/api/projects/{SLUG}/events/", headers=api)[0] == 200
         token = browser.csrf(events)
 
         database.stop()
@@ -196,7 +200,7 @@ def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(d
             assert "The database is not available" in page and "try again" in page
             assert "Traceback" not in page and "psycopg" not in page
             assert response_headers.get("Retry-After")
-        status, body, _ = browser.open(f"/api/projects/{DEMO_SLUG}/events/", headers=api)
+        status, body, _ = browser.open(f"/api/projects/{SLUG}/events/", headers=api)
         assert status == 503 and "try again" in json.loads(body)["detail"]
         status, body, _ = browser.open("/healthz")
         assert status == 503 and json.loads(body)["status"] == "unavailable"
@@ -208,7 +212,7 @@ def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(d
             events, {"title": "After the outage", "csrfmiddlewaretoken": token}
         )
         assert status == 200 and "After the outage" in page
-        status, body, _ = browser.open(f"/api/projects/{DEMO_SLUG}/events/", headers=api)
+        status, body, _ = browser.open(f"/api/projects/{SLUG}/events/", headers=api)
         titles = [event["title"] for event in json.loads(body)]
         assert status == 200 and "After the outage" in titles
         assert "Lost in the outage" not in titles
@@ -220,11 +224,34 @@ def test_database_restart_gives_try_again_pages_and_the_app_recovers_by_itself(d
 # --- Two people save the same annotation at once --------------------------------------
 
 
+WIRE_TEXT = (
+    "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
+    "on Tuesday, two local officials told Meridian Wire.\n\n"
+    "The base lies 3 km west of Qarmal airport and housed about 300 personnel, "
+    "according to the officials."
+)
+
+
 @pytest.fixture
-def shared_demo(transactional_db):
-    """The demo, committed, so that requests in other threads see it."""
-    demo_load()
-    return Article.objects.get(project__slug=DEMO_SLUG, outlet__name="Meridian Wire")
+def wire(team):
+    """A Meridian Wire report with four spans marked by the annotator."""
+    report = factories.article(
+        team.project, WIRE_TEXT, outlet=factories.source(team.project, "Meridian Wire")
+    )
+    for kind, words in [
+        (CLAIM, "Foreign troops withdrew from the Tal Safra base on Tuesday"),
+        (ATTRIBUTION, "two local officials told Meridian Wire"),
+        (CLAIM, "The base lies 3 km west of Qarmal airport"),
+        (ATTRIBUTION, "according to the officials"),
+    ]:
+        factories.span(report, words, kind, by=team["annotator"])
+    return report
+
+
+@pytest.fixture
+def shared_wire(transactional_db, wire):
+    """The report, committed, so that requests in other threads see it."""
+    return wire
 
 
 def at_once(annotation, *calls):
@@ -281,16 +308,15 @@ def updates_of(annotation):
     return [e for e in events if e.pgh_label == "update"]
 
 
-def test_two_saves_of_one_annotation_in_the_workspace_one_wins(shared_demo):
-    users = {u.username: u for u in get_user_model().objects.all()}
+def test_two_saves_of_one_annotation_in_the_workspace_one_wins(shared_wire, team):
     for round_number in range(3):
-        annotation = Annotation.objects.filter(article=shared_demo).order_by("pk")[round_number]
+        annotation = Annotation.objects.filter(article=shared_wire).order_by("pk")[round_number]
         before = len(updates_of(annotation))
-        url = reverse("workspace:save", args=[DEMO_SLUG, annotation.pk])
+        url = reverse("workspace:save", args=[team.slug, annotation.pk])
         clients = {}
         for name in ("reviewer", "owner"):
             clients[name] = Client()
-            clients[name].force_login(users[name])
+            clients[name].force_login(team[name])
 
         def save(name, annotation=annotation, url=url, clients=clients):
             return clients[name].post(
@@ -309,12 +335,11 @@ def test_two_saves_of_one_annotation_in_the_workspace_one_wins(shared_demo):
         assert len(updates_of(annotation)) == before + 1
 
 
-def test_two_api_updates_of_one_annotation_one_gets_409(shared_demo):
-    users = {u.username: u for u in get_user_model().objects.all()}
-    annotation = Annotation.objects.filter(article=shared_demo).order_by("pk").last()
+def test_two_api_updates_of_one_annotation_one_gets_409(shared_wire, team):
+    annotation = Annotation.objects.filter(article=shared_wire).order_by("pk").last()
     before = len(updates_of(annotation))
-    keys = {n: api_token_create(user=users[n], name="t")[1] for n in ("reviewer", "owner")}
-    path = f"/api/projects/{DEMO_SLUG}/annotations/{annotation.pk}/"
+    keys = {n: api_token_create(user=team[n], name="t")[1] for n in ("reviewer", "owner")}
+    path = f"/api/projects/{team.slug}/annotations/{annotation.pk}/"
 
     def patch(name):
         return Client().patch(
@@ -352,37 +377,37 @@ def assert_nothing_stored(project):
 
 
 def test_unwritable_upload_folder_gives_a_clear_message_and_stores_nothing(
-    login, demo, demo_users, settings, tmp_path, big_upload
+    login, team, settings, tmp_path, big_upload
 ):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "not-there")
-    owner = login(demo_users["owner"])
-    page = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [big_upload()]})
+    owner = login(team["owner"])
+    page = owner.post(reverse("articles:upload", args=[team.slug]), {"files": [big_upload()]})
     assert page.status_code == 503
     text = page.content.decode()
     assert "The upload could not be stored" in text and "Nothing was saved" in text
     assert "cannot be written" in text
-    key = api_token_create(user=demo_users["owner"], name="t")[1]
+    key = api_token_create(user=team["owner"], name="t")[1]
     api = Client().post(
-        f"/api/projects/{demo.slug}/article-imports/files/",
+        f"/api/projects/{team.slug}/article-imports/files/",
         {"files": [big_upload()]},
         HTTP_AUTHORIZATION=f"Bearer {key}",
     )
     assert api.status_code == 503 and "Nothing was saved" in api.json()["detail"]
-    assert_nothing_stored(demo)
+    assert_nothing_stored(team.project)
 
 
 def test_full_disk_gives_a_clear_message_and_leaves_no_partial_file(
-    login, demo, demo_users, settings, tmp_path, big_upload
+    login, team, settings, tmp_path, big_upload
 ):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    owner = login(demo_users["owner"])
+    owner = login(team["owner"])
     upload = big_upload()
     # A file-size limit makes writes past 1 MB fail as on a full disk (EFBIG, like ENOSPC).
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))
     try:
-        page = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [upload]})
+        page = owner.post(reverse("articles:upload", args=[team.slug]), {"files": [upload]})
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, previous)
@@ -390,9 +415,9 @@ def test_full_disk_gives_a_clear_message_and_leaves_no_partial_file(
     text = page.content.decode()
     assert "disk is full" in text and "Nothing was saved" in text
     assert list(tmp_path.iterdir()) == []  # the half-written temporary file is gone
-    assert_nothing_stored(demo)
+    assert_nothing_stored(team.project)
     # Once there is room again, the same upload goes through.
-    again = owner.post(reverse("articles:upload", args=[demo.slug]), {"files": [big_upload()]})
+    again = owner.post(reverse("articles:upload", args=[team.slug]), {"files": [big_upload()]})
     assert again.status_code == 302
 
 
@@ -400,21 +425,21 @@ def test_full_disk_gives_a_clear_message_and_leaves_no_partial_file(
 
 
 @pytest.mark.browser
-def test_a_click_during_an_outage_says_so_on_the_page(browser, live_demo, artifacts):
+def test_a_click_during_an_outage_says_so_on_the_page(browser, live_server, wire, artifacts):
     """htmx does not swap a 503: the page shows the server's message in a banner instead,
     and takes it away once a request succeeds again."""
     outage = health.database_unavailable(RequestFactory().get("/"), OperationalError("down"))
-    article = Article.objects.get(project__slug=DEMO_SLUG, outlet__name="Meridian Wire")
-    context = browser.new_context(base_url=live_demo.url, viewport={"width": 1300, "height": 800})
+    slug = wire.project.slug
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1300, "height": 800})
     try:
         page = context.new_page()
         page.goto("/login/")
         page.fill("#id_username", "owner")
-        page.fill("#id_password", DEMO_PASSWORD)
+        page.fill("#id_password", factories.PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/login/" not in url)
-        page.goto(f"/p/{DEMO_SLUG}/articles/{article.pk}/")
-        failing = f"**/p/{DEMO_SLUG}/annotations/*/"
+        page.goto(f"/p/{slug}/articles/{wire.pk}/")
+        failing = f"**/p/{slug}/annotations/*/"
 
         def fail(route):
             route.fulfill(status=503, body=outage.content, headers=dict(outage.items()))

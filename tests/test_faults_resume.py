@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import factories
 import psutil
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -29,6 +30,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from annotator.annotations.kinds import ATTRIBUTION
 from annotator.articles.models import (
     Article,
     BatchStatus,
@@ -113,16 +115,38 @@ def many_articles(project) -> None:
 
 
 @pytest.fixture
-def owner(transactional_db, demo, demo_users, login):
-    """The demo owner's client; the data is committed, so a worker process sees it."""
-    return login(demo_users["owner"])
+def newsroom(transactional_db, team):
+    """The team's project; the data is committed, so a worker process sees it."""
+    return team.project
 
 
-def test_worker_killed_mid_import_leaves_whole_articles_and_the_batch_resumes(owner, demo):
+@pytest.fixture
+def owner(newsroom, team, login):
+    """The project owner's client."""
+    return login(team["owner"])
+
+
+@pytest.fixture
+def wire_report(newsroom):
+    """One annotated article from an outlet, so the exports carry spans, links and sources."""
+    wire = factories.source(newsroom, "Meridian Wire", grade="B")
+    report = factories.article(
+        newsroom,
+        "Foreign troops withdrew from the Tal Safra base on Tuesday, "
+        "two local officials told Meridian Wire.",
+        outlet=wire,
+    )
+    claim = factories.span(report, "Foreign troops withdrew from the Tal Safra base on Tuesday")
+    said = factories.span(report, "two local officials told Meridian Wire", ATTRIBUTION)
+    factories.link(said, claim)
+    return report
+
+
+def test_worker_killed_mid_import_leaves_whole_articles_and_the_batch_resumes(owner, newsroom):
     files = {f"report-{n:02}.txt": article_text(n).encode() for n in range(FILES)}
-    before = set(Article.objects.filter(project=demo).values_list("pk", flat=True))
+    before = set(Article.objects.filter(project=newsroom).values_list("pk", flat=True))
     response = owner.post(
-        reverse("articles:upload", args=[demo.slug]),
+        reverse("articles:upload", args=[newsroom.slug]),
         {"files": [SimpleUploadedFile(name, data) for name, data in files.items()]},
     )
     assert response.status_code == 302
@@ -138,7 +162,7 @@ def test_worker_killed_mid_import_leaves_whole_articles_and_the_batch_resumes(ow
     pending = items.filter(status=ItemStatus.PENDING)
     done, left = imported.count(), pending.count()
     assert done >= 2 and left > 0 and done + left == FILES
-    new = Article.objects.filter(project=demo).exclude(pk__in=before)
+    new = Article.objects.filter(project=newsroom).exclude(pk__in=before)
     assert set(new.values_list("pk", flat=True)) == set(imported.values_list("article", flat=True))
     for item in imported.select_related("article__source_file"):
         original = item.article.source_file
@@ -146,11 +170,11 @@ def test_worker_killed_mid_import_leaves_whole_articles_and_the_batch_resumes(ow
         assert original.sha256 == hashlib.sha256(files[item.name]).hexdigest()
         assert item.article.text == article_text(int(item.name[7:9]))
     assert all(item.source_file_id for item in pending.all())
-    waiting_bytes = SourceFile.objects.filter(project=demo, article__isnull=True)
+    waiting_bytes = SourceFile.objects.filter(project=newsroom, article__isnull=True)
     assert waiting_bytes.count() == left
 
     # The batch page shows which files were done and which wait.
-    page = owner.get(reverse("articles:batch", args=[demo.slug, batch.pk])).content.decode()
+    page = owner.get(reverse("articles:batch", args=[newsroom.slug, batch.pk])).content.decode()
     assert page.count("result-badge-imported") == done
     assert page.count("result-badge-pending") == left
     assert f"{done} imported" in page and "Resume import" not in page  # not stalled yet
@@ -158,31 +182,31 @@ def test_worker_killed_mid_import_leaves_whole_articles_and_the_batch_resumes(ow
     # Two minutes without progress later, it offers to resume; resuming finishes the batch.
     batch.heartbeat_at = timezone.now() - timedelta(minutes=3)
     batch.save(update_fields=["heartbeat_at"])
-    page = owner.get(reverse("articles:batch", args=[demo.slug, batch.pk])).content.decode()
+    page = owner.get(reverse("articles:batch", args=[newsroom.slug, batch.pk])).content.decode()
     assert "Nothing has moved for a while" in page and "Resume import" in page
-    response = owner.post(reverse("articles:resume", args=[demo.slug, batch.pk]))
+    response = owner.post(reverse("articles:resume", args=[newsroom.slug, batch.pk]))
     assert response.status_code == 302
     run_worker_to_the_end(env)
 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE
     assert imported.count() == FILES and not pending.exists()
-    texts = Article.objects.filter(project=demo).exclude(pk__in=before).values_list("text")
+    texts = Article.objects.filter(project=newsroom).exclude(pk__in=before).values_list("text")
     assert sorted(text for (text,) in texts) == sorted(article_text(n) for n in range(FILES))
-    assert not SourceFile.objects.filter(project=demo, article__isnull=True).exists()
-    page = owner.get(reverse("articles:batch", args=[demo.slug, batch.pk])).content.decode()
+    assert not SourceFile.objects.filter(project=newsroom, article__isnull=True).exists()
+    page = owner.get(reverse("articles:batch", args=[newsroom.slug, batch.pk])).content.decode()
     assert f"Done: {FILES} of {FILES} files" in " ".join(page.split())
     assert page.count("result-badge-imported") == FILES
 
 
 def test_worker_killed_mid_export_serves_nothing_and_the_export_starts_again(
-    owner, demo, tmp_path, monkeypatch
+    owner, newsroom, wire_report, tmp_path, monkeypatch
 ):
-    many_articles(demo)
+    many_articles(newsroom)
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
     env = worker_env(EXPORT_DIR=str(tmp_path))
-    jobs_url = reverse("exports:jobs", args=[demo.slug])
-    download_url = reverse("exports:download", args=[demo.slug])
+    jobs_url = reverse("exports:jobs", args=[newsroom.slug])
+    download_url = reverse("exports:download", args=[newsroom.slug])
     owner.post(jobs_url, {"formats": ["jsonl", "w3c", "csv", "brat"], "annotations": "all"})
     job = ExportJob.objects.get()
 
@@ -227,19 +251,19 @@ def test_worker_killed_mid_export_serves_nothing_and_the_export_starts_again(
     with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as bundle:
         assert bundle.testzip() is None
         jsonl = bundle.read("articles.jsonl")
-    expected = b"".join(export_stream(Selection(demo, include_all=True), "jsonl").chunks)
+    expected = b"".join(export_stream(Selection(newsroom, include_all=True), "jsonl").chunks)
     assert jsonl == expected
     assert owner.get(download_url, {"job": job.pk}).status_code == 404
 
 
 def test_web_process_killed_mid_download_gives_an_incomplete_not_a_short_file(
-    owner, demo, demo_users
+    newsroom, wire_report, team
 ):
     """The streamed download is chunked: when the app process dies half-way the browser
     sees a broken download, not a shorter file that looks whole."""
-    many_articles(demo)
+    many_articles(newsroom)
     session = SessionStore()
-    user = demo_users["reviewer"]
+    user = team["reviewer"]
     session.update(
         {
             "_auth_user_id": str(user.pk),
@@ -253,7 +277,7 @@ def test_web_process_killed_mid_download_gives_an_incomplete_not_a_short_file(
          "--workers", "1", "--log-level", "warning"],
         cwd=ROOT, env=worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    path = reverse("exports:download", args=[demo.slug]) + "?formats=jsonl&annotations=all"
+    path = reverse("exports:download", args=[newsroom.slug]) + "?formats=jsonl&annotations=all"
     headers = {"Cookie": f"sessionid={session.session_key}"}
     try:
         app = wait_for_worker_process(server)
@@ -276,7 +300,7 @@ def test_web_process_killed_mid_download_gives_an_incomplete_not_a_short_file(
     finally:
         server.terminate()
         server.wait(timeout=30)
-    expected = b"".join(export_stream(Selection(demo, include_all=True), "jsonl").chunks)
+    expected = b"".join(export_stream(Selection(newsroom, include_all=True), "jsonl").chunks)
     assert whole == expected
 
 

@@ -17,8 +17,9 @@ from annotator.events.models import Event
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def owner_auth(users) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=users['owner'], name='t')[1]}"}
+def owner_auth(team) -> dict:
+    """Headers with a fresh API token of the team's owner."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=team['owner'], name='t')[1]}"}
 
 
 def test_healthz_needs_no_login_and_is_never_cached(client, db):
@@ -55,21 +56,19 @@ def test_healthcheck_command_fails_clearly_without_a_database(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_text_the_database_cannot_store_is_refused_on_pages(login, demo, demo_users):
-    owner = login(demo_users["owner"])
-    page = owner.post(reverse("events:list", args=[demo.slug]), {"title": "Strike\x00"})
+def test_text_the_database_cannot_store_is_refused_on_pages(login, team):
+    owner = login(team["owner"])
+    page = owner.post(reverse("events:list", args=[team.slug]), {"title": "Strike\x00"})
     assert page.status_code == 400
     assert "NUL character" in page.content.decode()
     assert not Event.objects.filter(title__startswith="Strike").exists()
-    search = owner.get(reverse("articles:list", args=[demo.slug]), {"q": "convoy\x00"})
+    search = owner.get(reverse("articles:list", args=[team.slug]), {"q": "convoy\x00"})
     assert search.status_code == 400
 
 
-def test_text_the_database_cannot_store_is_refused_by_the_api(client, demo, demo_users):
-    auth = {
-        "HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=demo_users['owner'], name='t')[1]}"
-    }
-    path = f"/api/projects/{demo.slug}/events/"
+def test_text_the_database_cannot_store_is_refused_by_the_api(client, team):
+    auth = owner_auth(team)
+    path = f"/api/projects/{team.slug}/events/"
     for body, problem in [
         ('{"title": "Strike\\u0000"}', "NUL character"),
         ('{"title": "Strike \\ud800"}', "surrogate"),
@@ -78,17 +77,15 @@ def test_text_the_database_cannot_store_is_refused_by_the_api(client, demo, demo
         response = client.post(path, body, content_type="application/json", **auth)
         assert response.status_code == 422, body
         assert problem in response.json()["detail"]
-    queue = client.get(f"/api/projects/{demo.slug}/review/queue/", {"annotator": "a\x00"}, **auth)
+    queue = client.get(f"/api/projects/{team.slug}/review/queue/", {"annotator": "a\x00"}, **auth)
     assert queue.status_code == 422
     assert not Event.objects.filter(title__startswith="Strike").exists()
 
 
-def test_api_request_errors_say_what_is_wrong_in_a_sentence(client, demo, demo_users):
-    auth = {
-        "HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=demo_users['owner'], name='t')[1]}"
-    }
+def test_api_request_errors_say_what_is_wrong_in_a_sentence(client, team):
+    auth = owner_auth(team)
     response = client.post(
-        f"/api/projects/{demo.slug}/events/",
+        f"/api/projects/{team.slug}/events/",
         json.dumps({"place": 3}),
         content_type="application/json",
         **auth,

@@ -4,22 +4,35 @@ lines reported by number with nothing of them stored."""
 import io
 import json
 
+import factories
 import pytest
 from django.core.management import CommandError, call_command
-from export_helpers import add_hostile_article, canonical, export_bytes, jsonl_rows, review_demo
+from export_helpers import (
+    add_hostile_article,
+    canonical,
+    export_bytes,
+    four_reports,
+    jsonl_rows,
+    review_reports,
+)
 
 from annotator.annotations.models import Annotation, Link
 from annotator.articles.models import Article
 from annotator.events.models import ClaimRelation, Event
-from annotator.projects.models import Membership, Project, Role
 from annotator.sources.models import ReliabilityAssessment, Source
 
 
 @pytest.fixture
-def empty(demo_users):
-    project = Project.objects.create(name="Moved", slug="moved", guidelines="Same rules.")
-    Membership.objects.create(project=project, user=demo_users["owner"], role=Role.OWNER)
-    return project
+def reports(team):
+    """Four reports of the Tal Safra withdrawal (export_helpers.four_reports): five sources
+    (Meridian Wire graded C, later B), one event, claim relations across articles."""
+    return four_reports(team)
+
+
+@pytest.fixture
+def empty(team):
+    """The project the dataset moves to, owned by the same owner."""
+    return factories.project("Moved", slug="moved", owner=team["owner"], guidelines="Same rules.")
 
 
 def import_lines(tmp_path, lines, *extra, slug="moved"):
@@ -36,10 +49,10 @@ def import_lines(tmp_path, lines, *extra, slug="moved"):
 
 
 @pytest.mark.parametrize("include", [["--include-all"], []], ids=["all", "approved"])
-def test_round_trip_gives_the_same_export(tmp_path, demo, demo_users, empty, include):
-    review_demo(demo_users)
-    add_hostile_article(demo, demo_users["annotator"])
-    first = export_bytes("demo", "jsonl", *include)
+def test_round_trip_gives_the_same_export(tmp_path, team, reports, empty, include):
+    review_reports(team)
+    add_hostile_article(team.project, team["annotator"])
+    first = export_bytes(team.slug, "jsonl", *include)
     out, err, failed = import_lines(tmp_path, first.decode().splitlines())
     assert failed is None, err
     second = export_bytes("moved", "jsonl", *include)
@@ -47,13 +60,12 @@ def test_round_trip_gives_the_same_export(tmp_path, demo, demo_users, empty, inc
     assert len(jsonl_rows(second)) == (5 if include else 4)
     # The other formats follow from the same data.
     for fmt in ("csv", "w3c"):
-        assert export_bytes("moved", fmt, *include).replace(b"moved", b"demo").count(b"\n") == (
-            export_bytes("demo", fmt, *include).count(b"\n")
-        )
+        moved = export_bytes("moved", fmt, *include).replace(b"moved", team.slug.encode())
+        assert moved.count(b"\n") == export_bytes(team.slug, fmt, *include).count(b"\n")
 
 
-def test_round_trip_brings_sources_events_and_grades(tmp_path, demo, empty):
-    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+def test_round_trip_brings_sources_events_and_grades(tmp_path, team, reports, empty):
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     out, err, failed = import_lines(tmp_path, [json.dumps(row) for row in rows])
     assert failed is None
     spans = sum(len(row["spans"]) for row in rows)
@@ -72,7 +84,7 @@ def test_round_trip_brings_sources_events_and_grades(tmp_path, demo, empty):
         ("B", "reviewer"),
     ]
     (event,) = Event.objects.filter(project=empty)
-    assert event.claims.count() == Annotation.objects.filter(event__project=demo).count()
+    assert event.claims.count() == Annotation.objects.filter(event__project=team.project).count()
     assert str(event.start_date) == "2025-03-10"
     assert ClaimRelation.objects.filter(claim_a__article__project=empty).count() == relations
     emoji = Annotation.objects.get(article__project=empty, quote__endswith="🚚")
@@ -80,14 +92,14 @@ def test_round_trip_brings_sources_events_and_grades(tmp_path, demo, empty):
     assert emoji.created_by.username == "annotator"
     # Importing the same file again adds nothing: every article is already there.
     out, err, failed = import_lines(
-        tmp_path, export_bytes("demo", "jsonl", "--include-all").decode().splitlines()
+        tmp_path, export_bytes(team.slug, "jsonl", "--include-all").decode().splitlines()
     )
     assert out.count("skipped: the same text is already in the project") == 4
     assert Article.objects.filter(project=empty).count() == 4
 
 
-def test_bad_lines_are_reported_by_number_and_store_nothing(tmp_path, demo, empty):
-    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+def test_bad_lines_are_reported_by_number_and_store_nothing(tmp_path, team, reports, empty):
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     good, wrong_quote, bad_link, bad_hash = (json.loads(json.dumps(r)) for r in rows)
     wrong_quote["spans"][-1]["quote"] = "not in the text"
     wrong_quote["spans"][-1]["end"] = wrong_quote["spans"][-1]["start"] + 15
@@ -127,7 +139,7 @@ def test_bad_lines_are_reported_by_number_and_store_nothing(tmp_path, demo, empt
     }
 
 
-def test_doccano_lines_with_utf16_offsets_and_relations(tmp_path, demo, empty):
+def test_doccano_lines_with_utf16_offsets_and_relations(tmp_path, empty):
     text = "Rockets hit 🚀 the port, reportedly.\r\nOfficials said so."
     # doccano counts UTF-16 units: the emoji is two, so "the port" is 15–23 there.
     assert text[14:22] == "the port"
@@ -163,7 +175,7 @@ def test_doccano_lines_with_utf16_offsets_and_relations(tmp_path, demo, empty):
     )
 
 
-def test_doccano_code_point_offsets_when_asked(tmp_path, demo, empty):
+def test_doccano_code_point_offsets_when_asked(tmp_path, empty):
     line = json.dumps({"text": "Hit 🚀 the port.", "label": [[6, 14, "claim"]]})
     out, err, failed = import_lines(tmp_path, [line], "--doccano-offsets", "codepoint")
     assert failed is None
@@ -171,15 +183,15 @@ def test_doccano_code_point_offsets_when_asked(tmp_path, demo, empty):
     assert span.quote == "the port"
 
 
-def test_import_needs_a_known_project_and_file(tmp_path, demo):
+def test_import_needs_a_known_project_and_file(tmp_path, team):
     with pytest.raises(CommandError, match="No project"):
         call_command("import_dataset", "x.jsonl", "--project", "nope")
     with pytest.raises(CommandError, match="Cannot read"):
-        call_command("import_dataset", str(tmp_path / "missing.jsonl"), "--project", "demo")
+        call_command("import_dataset", str(tmp_path / "missing.jsonl"), "--project", team.slug)
 
 
-def test_relations_to_claims_not_imported_are_reported(tmp_path, demo, empty):
-    rows = jsonl_rows(export_bytes("demo", "jsonl", "--include-all"))
+def test_relations_to_claims_not_imported_are_reported(tmp_path, team, reports, empty):
+    rows = jsonl_rows(export_bytes(team.slug, "jsonl", "--include-all"))
     first = next(row for row in rows if row["relations"])
     out, err, failed = import_lines(tmp_path, [json.dumps(first)])
     assert failed is None

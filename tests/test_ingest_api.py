@@ -1,5 +1,6 @@
 """Importing articles through the JSON API (token auth): JSON text or files."""
 
+import factories
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -14,11 +15,11 @@ TEXT = (
 
 
 @pytest.fixture
-def api(client, login, demo_users):
-    """api(username) -> headers with a fresh token of that demo user."""
+def api(client, login, team):
+    """api(username) -> headers with a fresh token of that team member."""
 
     def make(username):
-        page = login(demo_users[username]).post(reverse("accounts:tokens"), {"name": "t"})
+        page = login(team[username]).post(reverse("accounts:tokens"), {"name": "t"})
         return {"HTTP_AUTHORIZATION": f"Bearer {page.context['new_key']}"}
 
     return make
@@ -28,9 +29,9 @@ def url(slug, files=False):
     return f"/api/projects/{slug}/article-imports/" + ("files/" if files else "")
 
 
-def test_json_import_detects_metadata_and_answers_with_the_article(client, demo, api):
+def test_json_import_detects_metadata_and_answers_with_the_article(client, team, api):
     response = client.post(
-        url(demo.slug), {"text": TEXT}, content_type="application/json", **api("annotator")
+        url(team.slug), {"text": TEXT}, content_type="application/json", **api("annotator")
     )
     assert response.status_code == 201
     body = response.json()
@@ -43,7 +44,8 @@ def test_json_import_detects_metadata_and_answers_with_the_article(client, demo,
     assert Article.objects.get(pk=article["id"]).source_file.origin == "api"
 
 
-def test_json_import_takes_given_metadata(client, demo, api):
+def test_json_import_takes_given_metadata(client, team, api):
+    factories.source(team.project, "Meridian Wire", domain="meridianwire.example")
     payload = {
         "text": TEXT,
         "title": "Given title",
@@ -53,24 +55,24 @@ def test_json_import_takes_given_metadata(client, demo, api):
         "language": "en",
     }
     body = client.post(
-        url(demo.slug), payload, content_type="application/json", **api("owner")
+        url(team.slug), payload, content_type="application/json", **api("owner")
     ).json()
     assert body["article"]["title"] == "Given title"
     assert body["article"]["outlet"] == "Meridian Wire"
     assert body["article"]["published_precision"] == "day"
 
 
-def test_json_duplicate_and_rejections(client, demo, api):
+def test_json_duplicate_and_rejections(client, team, api):
     headers = api("annotator")
-    client.post(url(demo.slug), {"text": TEXT}, content_type="application/json", **headers)
-    again = client.post(url(demo.slug), {"text": TEXT}, content_type="application/json", **headers)
+    client.post(url(team.slug), {"text": TEXT}, content_type="application/json", **headers)
+    again = client.post(url(team.slug), {"text": TEXT}, content_type="application/json", **headers)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     blank = client.post(
-        url(demo.slug), {"text": " \n "}, content_type="application/json", **headers
+        url(team.slug), {"text": " \n "}, content_type="application/json", **headers
     )
     assert blank.status_code == 422 and "only whitespace" in blank.json()["reason"]
     bad_date = client.post(
-        url(demo.slug),
+        url(team.slug),
         {"text": TEXT + "x", "published_at": "next week"},
         content_type="application/json",
         **headers,
@@ -78,27 +80,27 @@ def test_json_duplicate_and_rejections(client, demo, api):
     assert bad_date.status_code == 422 and "not a date" in bad_date.json()["reason"]
 
 
-def test_file_upload_answers_per_file(client, demo, api):
+def test_file_upload_answers_per_file(client, team, api):
     files = [
         SimpleUploadedFile("a.txt", TEXT.encode("cp1252")),
         SimpleUploadedFile("b.txt", b"\x89PNG\r\n\x1a\n\x00\x00"),
     ]
-    response = client.post(url(demo.slug, files=True), {"files": files}, **api("annotator"))
+    response = client.post(url(team.slug, files=True), {"files": files}, **api("annotator"))
     assert response.status_code == 200
     by_name = {row["name"]: row for row in response.json()}
     assert by_name["a.txt"]["status"] == "imported"
     assert by_name["b.txt"]["status"] == "rejected" and "PNG" in by_name["b.txt"]["reason"]
 
 
-def test_outsiders_get_404_and_no_token_401(client, demo, outsider, login):
+def test_outsiders_get_404_and_no_token_401(client, team, outsider, login):
     page = login(outsider).post(reverse("accounts:tokens"), {"name": "t"})
     headers = {"HTTP_AUTHORIZATION": f"Bearer {page.context['new_key']}"}
     response = client.post(
-        url(demo.slug), {"text": TEXT}, content_type="application/json", **headers
+        url(team.slug), {"text": TEXT}, content_type="application/json", **headers
     )
     assert response.status_code == 404
     assert (
-        client.post(url(demo.slug), {"text": TEXT}, content_type="application/json").status_code
+        client.post(url(team.slug), {"text": TEXT}, content_type="application/json").status_code
         == 401
     )
     assert not Article.objects.filter(title__startswith="Water trucks").exists()

@@ -26,7 +26,7 @@ def run(*args):
     return out.getvalue()
 
 
-def test_imports_files_folders_and_zips_and_prints_each_result(demo, tmp_path):
+def test_imports_files_folders_and_zips_and_prints_each_result(team, tmp_path):
     folder = tmp_path / "desk"
     folder.mkdir()
     (folder / "market.txt").write_text(ENGLISH)
@@ -37,7 +37,7 @@ def test_imports_files_folders_and_zips_and_prints_each_result(demo, tmp_path):
         archive.writestr("again/market.txt", ENGLISH)
         archive.writestr("../evil.txt", "escape attempt words words")
     (tmp_path / "more.zip").write_bytes(buffer.getvalue())
-    output = run("--project", demo.slug, "--user", "owner", str(folder), str(tmp_path / "more.zip"))
+    output = run("--project", team.slug, "--user", "owner", str(folder), str(tmp_path / "more.zip"))
     assert "imported  desk/market.txt → #" in output
     assert "Night market returns to the old harbour" in output
     assert "imported  desk/arabic.txt" in output and "2024-02-01 18:20 +02:00" in output
@@ -53,21 +53,21 @@ def test_imports_files_folders_and_zips_and_prints_each_result(demo, tmp_path):
     assert (batch.origin, batch.status) == ("command", "done")  # visible on the upload page
 
 
-def test_outlet_and_language_options_apply_to_every_file(demo, tmp_path):
+def test_outlet_and_language_options_apply_to_every_file(team, tmp_path):
     (tmp_path / "a.txt").write_text(ENGLISH)
-    run("--project", demo.slug, "--outlet", "Harbour Radio", "--language", "en", str(tmp_path))
+    run("--project", team.slug, "--outlet", "Harbour Radio", "--language", "en", str(tmp_path))
     article = Article.objects.get(title="Night market returns to the old harbour")
     assert (article.outlet.name, article.language) == ("Harbour Radio", "en")
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [
+    [  # "newsroom" is the slug of the `team` fixture's project
         (["--project", "nope", "x.txt"], "No project with the slug “nope”"),
-        (["--project", "demo", "/no/such/file.txt"], "no such file or folder"),
-        (["--project", "demo", "--user", "ghost", "/"], "No user “ghost”"),
+        (["--project", "newsroom", "/no/such/file.txt"], "no such file or folder"),
+        (["--project", "newsroom", "--user", "ghost", "/"], "No user “ghost”"),
     ],
 )
-def test_clear_errors_for_bad_arguments(demo, args, message):
+def test_clear_errors_for_bad_arguments(team, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)

@@ -5,6 +5,7 @@ import hashlib
 import io
 import zipfile
 
+import factories
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django_tasks_db.management.commands import db_worker
 
 from annotator.articles.models import Article, ImportBatch, ImportItem, SourceFile
-from annotator.sources.models import Source
+from annotator.sources.models import SourceKind
 
 # Articles written for these tests (fictional places and outlets).
 ENGLISH = (
@@ -97,21 +98,45 @@ def run_worker(monkeypatch, django_capture_on_commit_callbacks):
     return upload
 
 
+@pytest.fixture
+def outlets(team):
+    """The outlets the test articles name, as the team's project knows them."""
+    project = team.project
+    return {
+        source.name: source
+        for source in [
+            factories.source(
+                project, "Meridian Wire", kind=SourceKind.AGENCY, domain="meridianwire.example"
+            ),
+            factories.source(project, "The Northern Ledger", domain="northernledger.example"),
+            factories.source(
+                project,
+                "Al-Sahil Daily",
+                other_names=["الساحل", "صحيفة الساحل"],
+                domain="alsahil.example",
+            ),
+            factories.source(
+                project, "Rased Network", kind=SourceKind.SOCIAL, other_names=["شبكة راصد", "راصد"]
+            ),
+        ]
+    }
+
+
 def results(batch):
     return {item.name: item for item in ImportItem.objects.filter(batch=batch)}
 
 
 def test_upload_imports_text_arabic_html_and_markdown_with_metadata(
-    login, demo, demo_users, run_worker
+    login, team, outlets, run_worker
 ):
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     files = [
         txt("ferry.txt", ENGLISH.replace("\n", "\r\n")),
         txt("arabic.txt", ARABIC, "cp1256"),
         txt("bridge.html", HTML),
         txt("grain.md", MARKDOWN),
     ]
-    batch = run_worker(client, demo.slug, files)
+    batch = run_worker(client, team.slug, files)
     assert batch.status == "done"
     by_name = results(batch)
     assert {item.status for item in by_name.values()} == {"imported"}
@@ -148,20 +173,20 @@ def test_upload_imports_text_arabic_html_and_markdown_with_metadata(
     assert grain.outlet.name == "Al-Sahil Daily"
     assert grain.text.startswith("# A different heading")  # front matter is metadata
 
-    page = client.get(reverse("articles:batch", args=[demo.slug, batch.pk])).content.decode()
+    page = client.get(reverse("articles:batch", args=[team.slug, batch.pk])).content.decode()
     assert "100%" in page and "4 imported" in page
 
 
-def test_original_bytes_and_sha256_are_kept_for_provenance(login, demo, demo_users, run_worker):
-    client = login(demo_users["annotator"])
+def test_original_bytes_and_sha256_are_kept_for_provenance(login, team, run_worker):
+    client = login(team["annotator"])
     raw = ARABIC.encode("cp1256")
-    batch = run_worker(client, demo.slug, [txt("arabic.txt", raw)])
+    batch = run_worker(client, team.slug, [txt("arabic.txt", raw)])
     article = results(batch)["arabic.txt"].article
-    about = client.get(reverse("articles:about", args=[demo.slug, article.pk]))
+    about = client.get(reverse("articles:about", args=[team.slug, article.pk]))
     html = about.content.decode()
     assert hashlib.sha256(raw).hexdigest() in html
     assert "arabic.txt" in html and "annotator" in html and "cp1256" in html
-    download = client.get(reverse("articles:original", args=[demo.slug, article.pk]))
+    download = client.get(reverse("articles:original", args=[team.slug, article.pk]))
     assert download.content == raw
     assert download["Content-Type"] == "application/octet-stream"
     assert download["Content-Disposition"].startswith("attachment")
@@ -180,63 +205,59 @@ def test_original_bytes_and_sha256_are_kept_for_provenance(login, demo, demo_use
     ],
 )
 def test_bad_files_are_rejected_with_a_reason_and_nothing_is_stored(
-    login, demo, demo_users, run_worker, settings, name, data, message
+    login, team, run_worker, settings, name, data, message
 ):
     settings.ARTICLE_MAX_BYTES = 1000
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     articles_before = Article.objects.count()
-    batch = run_worker(client, demo.slug, [txt(name, data), txt("good.txt", ENGLISH)])
+    batch = run_worker(client, team.slug, [txt(name, data), txt("good.txt", ENGLISH)])
     by_name = results(batch)
     assert by_name[name].status == "rejected"
     assert message in by_name[name].reason
     assert by_name["good.txt"].status == "imported"  # the batch went on
     assert Article.objects.count() == articles_before + 1
     assert SourceFile.objects.count() == 1  # only the imported file's bytes are kept
-    page = client.get(reverse("articles:batch", args=[demo.slug, batch.pk])).content.decode()
+    page = client.get(reverse("articles:batch", args=[team.slug, batch.pk])).content.decode()
     assert "1 rejected" in page
 
 
-def test_script_in_title_and_text_is_stored_as_text_and_escaped(
-    login, demo, demo_users, run_worker
-):
-    client = login(demo_users["annotator"])
+def test_script_in_title_and_text_is_stored_as_text_and_escaped(login, team, run_worker):
+    client = login(team["annotator"])
     evil = (
         "<script>alert('x')</script> Ferry news from the island\n\n"
         "The body <script>alert(2)</script> goes on.\n"
     )
-    batch = run_worker(client, demo.slug, [txt("evil.txt", evil)])
+    batch = run_worker(client, team.slug, [txt("evil.txt", evil)])
     article = results(batch)["evil.txt"].article
     assert article.title.startswith("<script>alert('x')</script>")
     assert "<script>alert(2)</script>" in article.text
     for url in [
-        reverse("articles:about", args=[demo.slug, article.pk]),
-        reverse("projects:detail", args=[demo.slug]),
-        reverse("articles:batch", args=[demo.slug, batch.pk]),
-        reverse("articles:review", args=[demo.slug, batch.pk]),
+        reverse("articles:about", args=[team.slug, article.pk]),
+        reverse("projects:detail", args=[team.slug]),
+        reverse("articles:batch", args=[team.slug, batch.pk]),
+        reverse("articles:review", args=[team.slug, batch.pk]),
     ]:
         html = client.get(url).content.decode()
         assert "<script>alert" not in html, url
         assert "&lt;script&gt;alert" in html, url
 
 
-def test_same_text_again_is_a_duplicate_with_a_link(login, demo, demo_users, run_worker):
-    client = login(demo_users["annotator"])
-    first = run_worker(client, demo.slug, [txt("a.txt", ENGLISH)])
+def test_same_text_again_is_a_duplicate_with_a_link(login, team, run_worker):
+    client = login(team["annotator"])
+    first = run_worker(client, team.slug, [txt("a.txt", ENGLISH)])
     original = results(first)["a.txt"].article
     # Same text with Windows line ends and a BOM is still the same text.
     second = run_worker(
-        client, demo.slug, [txt("b.txt", b"\xef\xbb\xbf" + ENGLISH.replace("\n", "\r\n").encode())]
+        client, team.slug, [txt("b.txt", b"\xef\xbb\xbf" + ENGLISH.replace("\n", "\r\n").encode())]
     )
     item = results(second)["b.txt"]
     assert item.status == "duplicate" and item.article == original
-    page = client.get(reverse("articles:batch", args=[demo.slug, second.pk])).content.decode()
-    assert reverse("workspace:article", args=[demo.slug, original.pk]) in page
+    page = client.get(reverse("articles:batch", args=[team.slug, second.pk])).content.decode()
+    assert reverse("workspace:article", args=[team.slug, original.pk]) in page
     assert SourceFile.objects.count() == 1
 
 
-def test_zip_is_unpacked_with_unsafe_and_nested_members_refused(
-    login, demo, demo_users, run_worker
-):
+def test_zip_is_unpacked_with_unsafe_and_nested_members_refused(login, team, run_worker):
     archive = make_zip(
         {
             "news/ferry.txt": ENGLISH,
@@ -246,8 +267,8 @@ def test_zip_is_unpacked_with_unsafe_and_nested_members_refused(
             "__MACOSX/._ferry.txt": b"\x00\x05\x16\x07",
         }
     )
-    client = login(demo_users["annotator"])
-    batch = run_worker(client, demo.slug, [txt("bundle.zip", archive)])
+    client = login(team["annotator"])
+    batch = run_worker(client, team.slug, [txt("bundle.zip", archive)])
     by_name = results(batch)
     assert by_name["bundle.zip"].status == "unpacked"
     assert by_name["bundle.zip/news/ferry.txt"].status == "imported"
@@ -263,20 +284,20 @@ def test_zip_is_unpacked_with_unsafe_and_nested_members_refused(
     )
 
 
-def test_zip_with_too_many_files_is_refused_whole(login, demo, demo_users, run_worker, settings):
+def test_zip_with_too_many_files_is_refused_whole(login, team, run_worker, settings):
     settings.IMPORT_BATCH_MAX_FILES = 3
     archive = make_zip({f"{n}.txt": f"Article number {n} with some words." for n in range(5)})
-    batch = run_worker(login(demo_users["annotator"]), demo.slug, [txt("many.zip", archive)])
+    batch = run_worker(login(team["annotator"]), team.slug, [txt("many.zip", archive)])
     item = results(batch)["many.zip"]
     assert item.status == "rejected" and "holds 5 files; the limit is 3" in item.reason
     assert Article.objects.filter(title__startswith="Article number").count() == 0
 
 
-def test_zip_bomb_stops_at_the_unpacked_size_limit(login, demo, demo_users, run_worker, settings):
+def test_zip_bomb_stops_at_the_unpacked_size_limit(login, team, run_worker, settings):
     settings.IMPORT_BATCH_MAX_BYTES = 3_000_000
     bomb = make_zip({f"part{n}.txt": b"a" * 1_000_000 for n in range(4)})  # 4 MB from ~16 KB
     assert len(bomb) < 50_000
-    batch = run_worker(login(demo_users["annotator"]), demo.slug, [txt("bomb.zip", bomb)])
+    batch = run_worker(login(team["annotator"]), team.slug, [txt("bomb.zip", bomb)])
     item = results(batch)["bomb.zip"]
     assert item.status == "rejected" and "more than the 2.9\xa0MB allowed" in item.reason
     assert ImportItem.objects.filter(batch=batch).count() == 1
@@ -284,11 +305,11 @@ def test_zip_bomb_stops_at_the_unpacked_size_limit(login, demo, demo_users, run_
 
 
 def test_too_many_files_or_bytes_at_once_are_refused_before_anything_is_stored(
-    login, demo, demo_users, settings
+    login, team, settings
 ):
     settings.IMPORT_BATCH_MAX_FILES = 2
-    client = login(demo_users["annotator"])
-    url = reverse("articles:upload", args=[demo.slug])
+    client = login(team["annotator"])
+    url = reverse("articles:upload", args=[team.slug])
     files = [txt(f"{n}.txt", ENGLISH + str(n)) for n in range(3)]
     page = client.post(url, {"files": files})
     assert page.status_code == 422
@@ -300,39 +321,39 @@ def test_too_many_files_or_bytes_at_once_are_refused_before_anything_is_stored(
     assert not ImportBatch.objects.exists() and not SourceFile.objects.exists()
 
 
-def test_batch_page_shows_waiting_state_and_polls_until_done(login, demo, demo_users, run_worker):
-    client = login(demo_users["annotator"])
-    batch = run_worker(client, demo.slug, [txt("a.txt", ENGLISH)], run=False)
-    url = reverse("articles:batch", args=[demo.slug, batch.pk])
+def test_batch_page_shows_waiting_state_and_polls_until_done(login, team, run_worker):
+    client = login(team["annotator"])
+    batch = run_worker(client, team.slug, [txt("a.txt", ENGLISH)], run=False)
+    url = reverse("articles:batch", args=[team.slug, batch.pk])
     partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in partial and "<html" not in partial
     assert "Waiting for the import worker" in partial and "0%" in partial
     # Coming back later (any page load) shows the state kept in the database.
-    upload_page = client.get(reverse("articles:upload", args=[demo.slug])).content.decode()
+    upload_page = client.get(reverse("articles:upload", args=[team.slug])).content.decode()
     assert f"Import #{batch.pk}" in upload_page and "Waiting for the worker" in upload_page
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
     partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in partial and "100%" in partial and "Done" in partial
 
 
-def test_stalled_batch_can_be_resumed(login, demo, demo_users, run_worker):
-    client = login(demo_users["annotator"])
-    batch = run_worker(client, demo.slug, [txt("a.txt", ENGLISH)], run=False)
+def test_stalled_batch_can_be_resumed(login, team, run_worker):
+    client = login(team["annotator"])
+    batch = run_worker(client, team.slug, [txt("a.txt", ENGLISH)], run=False)
     ImportBatch.objects.filter(pk=batch.pk).update(created_at="2020-01-01T00:00:00Z")
-    page = client.get(reverse("articles:batch", args=[demo.slug, batch.pk])).content.decode()
+    page = client.get(reverse("articles:batch", args=[team.slug, batch.pk])).content.decode()
     assert "Resume import" in page
-    client.post(reverse("articles:resume", args=[demo.slug, batch.pk]))
+    client.post(reverse("articles:resume", args=[team.slug, batch.pk]))
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
     batch.refresh_from_db()
     assert batch.status == "done"
     assert results(batch)["a.txt"].status == "imported"  # imported once, not twice
 
 
-def test_upload_overrides_outlet_and_language_for_the_batch(login, demo, demo_users, run_worker):
-    outlet = Source.objects.get(project=demo, name="Meridian Wire")
+def test_upload_overrides_outlet_and_language_for_the_batch(login, team, outlets, run_worker):
+    outlet = outlets["Meridian Wire"]
     batch = run_worker(
-        login(demo_users["annotator"]),
-        demo.slug,
+        login(team["annotator"]),
+        team.slug,
         [txt("a.txt", ENGLISH)],
         outlet=outlet.pk,
         language="fr",
@@ -341,11 +362,11 @@ def test_upload_overrides_outlet_and_language_for_the_batch(login, demo, demo_us
     assert (article.outlet, article.language) == (outlet, "fr")
 
 
-def test_review_table_fixes_metadata_of_all_new_articles(login, demo, demo_users, run_worker):
-    client = login(demo_users["annotator"])
-    batch = run_worker(client, demo.slug, [txt("a.txt", ENGLISH), txt("b.txt", ARABIC)])
+def test_review_table_fixes_metadata_of_all_new_articles(login, team, outlets, run_worker):
+    client = login(team["annotator"])
+    batch = run_worker(client, team.slug, [txt("a.txt", ENGLISH), txt("b.txt", ARABIC)])
     a, b = results(batch)["a.txt"].article, results(batch)["b.txt"].article
-    url = reverse("articles:review", args=[demo.slug, batch.pk])
+    url = reverse("articles:review", args=[team.slug, batch.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'value="Ferry service' in page.content.decode()
     data = {"action": "rows"}
@@ -377,52 +398,51 @@ def test_review_table_fixes_metadata_of_all_new_articles(login, demo, demo_users
 
 
 def test_roles_members_upload_outsiders_get_404_and_review_is_for_uploader_or_reviewer(
-    login, demo, demo_users, outsider, run_worker
+    login, team, outsider, run_worker
 ):
-    batch = run_worker(login(demo_users["annotator"]), demo.slug, [txt("a.txt", ENGLISH)])
+    batch = run_worker(login(team["annotator"]), team.slug, [txt("a.txt", ENGLISH)])
     article = results(batch)["a.txt"].article
     stranger = login(outsider)
     for url in [
-        reverse("articles:upload", args=[demo.slug]),
-        reverse("articles:list", args=[demo.slug]),
-        reverse("articles:batch", args=[demo.slug, batch.pk]),
-        reverse("articles:review", args=[demo.slug, batch.pk]),
-        reverse("articles:about", args=[demo.slug, article.pk]),
-        reverse("articles:original", args=[demo.slug, article.pk]),
+        reverse("articles:upload", args=[team.slug]),
+        reverse("articles:list", args=[team.slug]),
+        reverse("articles:batch", args=[team.slug, batch.pk]),
+        reverse("articles:review", args=[team.slug, batch.pk]),
+        reverse("articles:about", args=[team.slug, article.pk]),
+        reverse("articles:original", args=[team.slug, article.pk]),
     ]:
         assert stranger.get(url).status_code == 404, url
     assert (
         stranger.post(
-            reverse("articles:upload", args=[demo.slug]), {"files": [txt("x.txt", ENGLISH)]}
+            reverse("articles:upload", args=[team.slug]), {"files": [txt("x.txt", ENGLISH)]}
         ).status_code
         == 404
     )
-    review = reverse("articles:review", args=[demo.slug, batch.pk])
-    assert login(demo_users["annotator2"]).get(review).status_code == 403
-    assert login(demo_users["reviewer"]).get(review).status_code == 200
-    assert login(demo_users["owner"]).get(review).status_code == 200
+    review = reverse("articles:review", args=[team.slug, batch.pk])
+    assert login(team["annotator2"]).get(review).status_code == 403
+    assert login(team["reviewer"]).get(review).status_code == 200
+    assert login(team["owner"]).get(review).status_code == 200
     for role in ["owner", "reviewer", "annotator2"]:
         assert (
-            login(demo_users[role]).get(reverse("articles:upload", args=[demo.slug])).status_code
-            == 200
+            login(team[role]).get(reverse("articles:upload", args=[team.slug])).status_code == 200
         )
 
 
-def test_every_post_needs_the_csrf_token(demo, demo_users):
+def test_every_post_needs_the_csrf_token(team):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(demo_users["owner"])
+    client.force_login(team["owner"])
     for url, data in [
-        (reverse("articles:upload", args=[demo.slug]), {"files": [txt("a.txt", ENGLISH)]}),
-        (reverse("articles:paste", args=[demo.slug]), {"text": ENGLISH}),
+        (reverse("articles:upload", args=[team.slug]), {"files": [txt("a.txt", ENGLISH)]}),
+        (reverse("articles:paste", args=[team.slug]), {"text": ENGLISH}),
     ]:
         assert client.post(url, data).status_code == 403
     assert not ImportBatch.objects.exists()
 
 
-def test_paste_form_imports_text_with_given_metadata(login, demo, demo_users):
-    client = login(demo_users["annotator"])
+def test_paste_form_imports_text_with_given_metadata(login, team, outlets):
+    client = login(team["annotator"])
     response = client.post(
-        reverse("articles:paste", args=[demo.slug]),
+        reverse("articles:paste", args=[team.slug]),
         {
             "text": ARABIC,
             "title": "",
@@ -438,5 +458,5 @@ def test_paste_form_imports_text_with_given_metadata(login, demo, demo_users):
     assert article.outlet.name == "Rased Network" and article.language == "ar"
     assert article.published_at.isoformat() == "2024-01-15T07:30:00+00:00"
     assert article.source_file.origin == "paste"
-    empty = client.post(reverse("articles:paste", args=[demo.slug]), {"text": "   \n "})
+    empty = client.post(reverse("articles:paste", args=[team.slug]), {"text": "   \n "})
     assert empty.status_code == 422 and "The text is empty" in empty.content.decode()

@@ -4,45 +4,86 @@ becoming reviewed, curation of several annotators' versions, and assignments."""
 import html
 import re
 
+import factories
 import pghistory.models
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.urls import reverse
 
+from annotator.annotations.kinds import ATTRIBUTION, CLAIM, HEDGE
 from annotator.annotations.models import Annotation, Status
-from annotator.annotations.services import annotation_create
 from annotator.articles.models import Article, ArticleStatus
-from annotator.projects.models import Membership, Project, Role
+from annotator.projects.models import Role
 from annotator.review.models import Assignment
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
-
-def url(name, *args):
-    return reverse(f"review:{name}", args=["demo", *args])
-
-
-def add_span(article, quote, kind, user, occurrence=0, **fields):
-    start = -1
-    for _ in range(occurrence + 1):
-        start = article.text.index(quote, start + 1)
-    return annotation_create(
-        article=article,
-        kind=kind,
-        start=start,
-        end=start + len(quote),
-        quote=quote,
-        created_by=user,
-        **fields,
-    )
+WIRE_TEXT = (
+    "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base on "
+    "Tuesday, two local officials told Meridian Wire.\n\n"
+    "The base lies 3 km west of Qarmal airport and housed about 300 personnel.\n\n"
+    "A convoy of trucks was seen leaving at dawn, a resident said."
+)
+LEDGER_TEXT = (
+    "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal, Meridian Wire "
+    "reported, citing local officials."
+)
+SAHIL_TEXT = "أفادت مصادر محلية بأن القوات الأجنبية أخلت قاعدة تل صفرا يوم الاثنين."
 
 
 @pytest.fixture
-def wire(demo):
-    article = Article.objects.get(project=demo, outlet__name="Meridian Wire")
+def url(team):
+    """url(name, *args): a review page of the team's project."""
+    return lambda name, *args: reverse(f"review:{name}", args=[team.slug, *args])
+
+
+@pytest.fixture
+def wire(team):
+    """A Meridian Wire report that "annotator" marked, ready for review: five drafts, the
+    claims "Foreign troops withdrew …", "The base lies 3 km west of Qarmal airport" and
+    "housed about 300 personnel", an attribution of the first and a hedge of the last."""
+    officials = factories.source(team.project, "local officials")
+    article = factories.article(
+        team.project,
+        WIRE_TEXT,
+        title="Foreign troops withdraw from Tal Safra base, officials say",
+        outlet=factories.source(team.project, "Meridian Wire", grade="B"),
+    )
+    by = team["annotator"]
+    withdrew = factories.span(
+        article, "Foreign troops withdrew from the Tal Safra base on Tuesday", by=by
+    )
+    told = factories.span(
+        article,
+        "two local officials told Meridian Wire",
+        ATTRIBUTION,
+        cited_source=officials,
+        by=by,
+    )
+    factories.span(article, "The base lies 3 km west of Qarmal airport", by=by)
+    about = factories.span(article, "about", HEDGE, by=by)
+    housed = factories.span(article, "housed about 300 personnel", by=by)
+    factories.link(told, withdrew, by=by)
+    factories.link(about, housed, by=by)
     Article.objects.filter(pk=article.pk).update(status=ArticleStatus.READY)
     article.refresh_from_db()
+    return article
+
+
+@pytest.fixture
+def ledger(team, wire):
+    """The Northern Ledger's report, added after the wire's, one claim marked: in progress."""
+    article = factories.article(
+        team.project,
+        LEDGER_TEXT,
+        title="Troops reportedly pull out of base near Qarmal",
+        outlet=factories.source(team.project, "The Northern Ledger"),
+    )
+    factories.span(
+        article,
+        "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal",
+        by=team["annotator"],
+    )
     return article
 
 
@@ -53,7 +94,7 @@ SHARED_TEXT = (
 
 
 @pytest.fixture
-def shared(demo, demo_users):
+def shared(team):
     """An article two annotators marked independently, ready for review:
 
     annotator:  claim "the bridge near Qarmal was closed for repairs", attribution
@@ -62,20 +103,21 @@ def shared(demo, demo_users):
     annotator2: the same bridge claim, a shorter claim "Traffic was reportedly diverted",
                 attribution "a police spokesman told reporters"
     """
-    article = Article.objects.create(
-        project=demo, title="Bridge closed", text=SHARED_TEXT, text_sha256="1" * 64
-    )
-    one, two = demo_users["annotator"], demo_users["annotator2"]
+    article = factories.article(team.project, SHARED_TEXT, title="Bridge closed")
+    one, two = team["annotator"], team["annotator2"]
+    bridge = "the bridge near Qarmal was closed for repairs"
     spans = {
-        "bridge": add_span(article, "the bridge near Qarmal was closed for repairs", "claim", one),
-        "said": add_span(article, "Officials said", "attribution", one),
-        "hedge": add_span(article, "reportedly", "hedge", one),
-        "traffic": add_span(
-            article, "Traffic was reportedly diverted through the old town", "claim", one
+        "bridge": factories.span(article, bridge, CLAIM, by=one),
+        "said": factories.span(article, "Officials said", ATTRIBUTION, by=one),
+        "hedge": factories.span(article, "reportedly", HEDGE, by=one),
+        "traffic": factories.span(
+            article, "Traffic was reportedly diverted through the old town", CLAIM, by=one
         ),
-        "bridge2": add_span(article, "the bridge near Qarmal was closed for repairs", "claim", two),
-        "traffic2": add_span(article, "Traffic was reportedly diverted", "claim", two),
-        "police2": add_span(article, "a police spokesman told reporters", "attribution", two),
+        "bridge2": factories.span(article, bridge, CLAIM, by=two),
+        "traffic2": factories.span(article, "Traffic was reportedly diverted", CLAIM, by=two),
+        "police2": factories.span(
+            article, "a police spokesman told reporters", ATTRIBUTION, by=two
+        ),
     }
     Article.objects.filter(pk=article.pk).update(status=ArticleStatus.READY)
     article.refresh_from_db()
@@ -86,10 +128,8 @@ def shared(demo, demo_users):
 @pytest.fixture
 def other_reviewer(db):
     """A reviewer of another project only."""
-    user = get_user_model().objects.create_user("elsewhere", password="pw")
-    other = Project.objects.create(name="Other desk", slug="other-desk")
-    Membership.objects.create(project=other, user=user, role=Role.REVIEWER)
-    return user
+    other = factories.project(name="Other desk", slug="other-desk")
+    return factories.member(other, Role.REVIEWER, "elsewhere")
 
 
 def first_claim(wire):
@@ -99,8 +139,8 @@ def first_claim(wire):
 # --- permissions ---------------------------------------------------------------------
 
 
-def test_annotators_cannot_review(login, demo_users, wire):
-    client = login(demo_users["annotator"])
+def test_annotators_cannot_review(login, url, team, wire):
+    client = login(team["annotator"])
     claim = first_claim(wire)
     assert client.get(url("queue")).status_code == 403
     assert client.get(url("article", wire.pk)).status_code == 403
@@ -108,13 +148,13 @@ def test_annotators_cannot_review(login, demo_users, wire):
     assert response.status_code == 403
     assert client.post(url("curate", claim.pk), **HTMX).status_code == 403
     assert client.get(url("agreement")).status_code == 403
-    assert login(demo_users["reviewer"]).get(url("decide", claim.pk)).status_code == 405
+    assert login(team["reviewer"]).get(url("decide", claim.pk)).status_code == 405
     claim.refresh_from_db()
     assert claim.status == Status.DRAFT and claim.reviewed_by is None
 
 
 @pytest.mark.parametrize("who", ["outsider", "other_reviewer"])
-def test_members_of_other_projects_get_404(request, login, wire, who):
+def test_members_of_other_projects_get_404(request, login, url, wire, who):
     client = login(request.getfixturevalue(who))
     claim = first_claim(wire)
     for page in (url("queue"), url("article", wire.pk), url("agreement"), url("mine")):
@@ -126,10 +166,10 @@ def test_members_of_other_projects_get_404(request, login, wire, who):
     assert claim.status == Status.DRAFT
 
 
-def test_only_owners_assign(login, demo_users, wire):
-    data = {"articles": [wire.pk], "users": [demo_users["annotator2"].pk]}
+def test_only_owners_assign(login, url, team, wire):
+    data = {"articles": [wire.pk], "users": [team["annotator2"].pk]}
     for name in ("annotator", "reviewer"):
-        assert login(demo_users[name]).post(url("assignments"), data).status_code == 403
+        assert login(team[name]).post(url("assignments"), data).status_code == 403
     assert not Assignment.objects.exists()
 
 
@@ -137,50 +177,52 @@ def test_only_owners_assign(login, demo_users, wire):
 
 
 def test_queue_lists_ready_articles_oldest_first_with_filters(
-    login, demo_users, demo, wire, django_assert_max_num_queries
+    login, url, team, wire, ledger, django_assert_max_num_queries
 ):
-    ledger = Article.objects.get(project=demo, outlet__name="The Northern Ledger")
+    sahil = factories.article(
+        team.project,
+        SAHIL_TEXT,
+        language="ar",
+        outlet=factories.source(team.project, "Al-Sahil Daily"),
+    )
     Article.objects.filter(pk=ledger.pk).update(status=ArticleStatus.READY)
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     with django_assert_max_num_queries(10):
         body = client.get(url("queue")).content.decode()
     titles = [t for t in (wire.title, ledger.title) if t in body]
     assert titles == [wire.title, ledger.title]
     assert body.index(wire.title) < body.index(ledger.title)  # wire was added first
-    sahil = Article.objects.get(project=demo, outlet__name="Al-Sahil Daily")
     assert sahil.title not in body  # not ready
 
     by_outlet = client.get(url("queue"), {"outlet": ledger.outlet_id}).content.decode()
     assert ledger.title in by_outlet and wire.title not in by_outlet
 
-    add_span(ledger, "Meridian Wire reported", "attribution", demo_users["annotator2"])
-    by_person = client.get(url("queue"), {"annotator": demo_users["annotator2"].pk})
+    factories.span(ledger, "Meridian Wire reported", "attribution", by=team["annotator2"])
+    by_person = client.get(url("queue"), {"annotator": team["annotator2"].pk})
     assert ledger.title in by_person.content.decode()
     assert wire.title not in by_person.content.decode()
 
 
 def test_queue_query_count_does_not_grow_with_articles(
-    login, demo_users, demo, django_assert_max_num_queries
+    login, url, team, django_assert_max_num_queries
 ):
     for n in range(30):
         text = f"Article number {n} says troops left."
-        article = Article.objects.create(
-            project=demo, title=f"Bulk {n}", text=text, text_sha256=f"{n:064x}", status="ready"
-        )
-        add_span(article, "troops left", "claim", demo_users["annotator"])
-    client = login(demo_users["reviewer"])
+        article = factories.article(team.project, text, title=f"Bulk {n}", status="ready")
+        factories.span(article, "troops left", "claim", by=team["annotator"])
+    client = login(team["reviewer"])
     with django_assert_max_num_queries(10):
         response = client.get(url("queue"), HTTP_HX_REQUEST="true")
-    assert response.content.decode().count('href="/p/demo/review/articles/') == 30
+    assert response.content.decode().count(f'href="/p/{team.slug}/review/articles/') == 30
 
 
 # --- one article: the flow --------------------------------------------------------------
 
 
 def test_review_page_shows_text_highlights_and_items(
-    login, demo_users, wire, django_assert_max_num_queries
+    login, url, team, wire, django_assert_max_num_queries
 ):
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     with django_assert_max_num_queries(12):
         response = client.get(url("article", wire.pk))
     body = response.content.decode()
@@ -193,8 +235,8 @@ def test_review_page_shows_text_highlights_and_items(
     assert "<script>" not in body  # CSP: no inline script
 
 
-def test_approve_and_reject_over_http_and_the_article_becomes_reviewed(login, demo_users, wire):
-    client = login(demo_users["reviewer"])
+def test_approve_and_reject_over_http_and_the_article_becomes_reviewed(login, url, team, wire):
+    client = login(team["reviewer"])
     annotations = list(wire.annotations.order_by("start"))
     first, *rest = annotations
     response = client.post(
@@ -208,7 +250,7 @@ def test_approve_and_reject_over_http_and_the_article_becomes_reviewed(login, de
     assert "Too long: mark the clause only." in body
     first.refresh_from_db()
     assert first.status == Status.REJECTED
-    assert first.reviewed_by == demo_users["reviewer"] and first.reviewed_at is not None
+    assert first.reviewed_by == team["reviewer"] and first.reviewed_at is not None
     assert first.review_comment == "Too long: mark the clause only."
     wire.refresh_from_db()
     assert wire.status == ArticleStatus.READY  # four still undecided
@@ -222,9 +264,9 @@ def test_approve_and_reject_over_http_and_the_article_becomes_reviewed(login, de
     assert wire.title not in client.get(url("queue")).content.decode()
 
 
-def test_without_htmx_a_decision_redirects_back_to_the_next_item(login, demo_users, wire):
+def test_without_htmx_a_decision_redirects_back_to_the_next_item(login, url, team, wire):
     claim = first_claim(wire)
-    response = login(demo_users["owner"]).post(url("decide", claim.pk), {"decision": "approved"})
+    response = login(team["owner"]).post(url("decide", claim.pk), {"decision": "approved"})
     assert response.status_code == 302
     # Back to the page, with the next undecided annotation as the current one.
     next_id = int(response.url.split("?selected=")[1])
@@ -233,9 +275,9 @@ def test_without_htmx_a_decision_redirects_back_to_the_next_item(login, demo_use
     assert Annotation.objects.get(pk=next_id).status == Status.DRAFT
 
 
-def test_every_decision_is_in_the_history(login, demo_users, wire):
+def test_every_decision_is_in_the_history(login, url, team, wire):
     claim = first_claim(wire)
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     client.post(url("decide", claim.pk), {"decision": "rejected", "comment": "Not a claim"}, **HTMX)
     client.post(url("decide", claim.pk), {"decision": "approved"}, **HTMX)
     events = list(
@@ -245,7 +287,7 @@ def test_every_decision_is_in_the_history(login, demo_users, wire):
     )
     assert [e.pgh_diff["status"][1] for e in events] == ["rejected", "approved"]
     assert events[0].pgh_diff["review_comment"] == ["", "Not a claim"]
-    assert all(e.pgh_context["user"] == demo_users["reviewer"].pk for e in events)
+    assert all(e.pgh_context["user"] == team["reviewer"].pk for e in events)
     # The page lists both decisions, newest first, with who and what.
     body = client.get(url("article", wire.pk)).content.decode()
     section = body[body.index('id="review-decisions"') :]
@@ -253,9 +295,9 @@ def test_every_decision_is_in_the_history(login, demo_users, wire):
     assert "Not a claim" in section and "reviewer</strong>" in section
 
 
-def test_stale_version_is_refused_and_nothing_changes(login, demo_users, wire):
+def test_stale_version_is_refused_and_nothing_changes(login, url, team, wire):
     claim = first_claim(wire)
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     client.post(url("decide", claim.pk), {"decision": "approved", "version": 1}, **HTMX)
     response = client.post(url("decide", claim.pk), {"decision": "rejected", "version": 1}, **HTMX)
     assert response.status_code == 409
@@ -264,13 +306,13 @@ def test_stale_version_is_refused_and_nothing_changes(login, demo_users, wire):
     assert claim.status == Status.APPROVED
 
 
-def test_bad_decisions_and_suggestions_are_refused(login, demo_users, wire):
-    client = login(demo_users["reviewer"])
+def test_bad_decisions_and_suggestions_are_refused(login, url, team, wire):
+    client = login(team["reviewer"])
     claim = first_claim(wire)
     response = client.post(url("decide", claim.pk), {"decision": "maybe"}, **HTMX)
     assert response.status_code == 422 and 'class="error"' in response.content.decode()
-    suggestion = add_span(
-        wire, "A convoy of trucks", "claim", None, status=Status.SUGGESTED, suggested_by="rules"
+    suggestion = factories.span(
+        wire, "A convoy of trucks", "claim", by=None, status=Status.SUGGESTED, suggested_by="rules"
     )
     response = client.post(url("decide", suggestion.pk), {"decision": "approved"}, **HTMX)
     assert response.status_code == 422
@@ -284,28 +326,26 @@ def test_bad_decisions_and_suggestions_are_refused(login, demo_users, wire):
     assert wire.status == ArticleStatus.REVIEWED
 
 
-def test_article_without_annotations_can_be_marked_reviewed(login, demo_users, demo):
+def test_article_without_annotations_can_be_marked_reviewed(login, url, team):
     text = "Nothing to annotate here."
-    article = Article.objects.create(
-        project=demo, title="Empty", text=text, text_sha256="0" * 64, status="ready"
-    )
-    client = login(demo_users["reviewer"])
+    article = factories.article(team.project, text, title="Empty", status="ready")
+    client = login(team["reviewer"])
     assert "Mark reviewed" in client.get(url("article", article.pk)).content.decode()
     client.post(url("finish", article.pk), **HTMX)
     article.refresh_from_db()
     assert article.status == ArticleStatus.REVIEWED
 
 
-def test_rejected_annotation_stays_visible_to_its_author_with_the_comment(login, demo_users, wire):
+def test_rejected_annotation_stays_visible_to_its_author_with_the_comment(login, url, team, wire):
     claim = first_claim(wire)
-    login(demo_users["reviewer"]).post(
+    login(team["reviewer"]).post(
         url("decide", claim.pk), {"decision": "rejected", "comment": "Say where, not how far."}
     )
-    author = login(demo_users["annotator"])
+    author = login(team["annotator"])
     mine = author.get(url("mine")).content.decode()
     assert "Say where, not how far." in mine
     assert f"?selected={claim.pk}" in mine
-    workspace = reverse("workspace:article", args=["demo", wire.pk])
+    workspace = reverse("workspace:article", args=[team.slug, wire.pk])
     page = author.get(f"{workspace}?selected={claim.pk}").content.decode()
     assert claim.quote in page  # still there, marked rejected
     assert "st-rejected" in page
@@ -315,8 +355,8 @@ def test_rejected_annotation_stays_visible_to_its_author_with_the_comment(login,
 # --- several annotators: side by side, agreement, curation ------------------------------
 
 
-def test_side_by_side_columns_and_agreement(login, demo_users, shared):
-    body = login(demo_users["reviewer"]).get(url("article", shared.pk)).content.decode()
+def test_side_by_side_columns_and_agreement(login, url, team, shared):
+    body = login(team["reviewer"]).get(url("article", shared.pk)).content.decode()
     grid = body[body.index('class="review-grid"') :]
     assert "<th>annotator</th><th>annotator2</th>" in grid
     assert "Agreement between annotators" in body
@@ -333,10 +373,10 @@ def test_side_by_side_columns_and_agreement(login, demo_users, shared):
     assert re.search(r'name="annotation" value="\d+" form="agreed-form" checked', body)
 
 
-def test_curation_accepts_one_version_and_rejects_the_overlapping_others(login, demo_users, shared):
+def test_curation_accepts_one_version_and_rejects_the_overlapping_others(login, url, team, shared):
     spans = shared.spans
     theirs = spans["traffic2"]
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     response = client.post(url("curate", theirs.pk), {"version": theirs.version}, **HTMX)
     assert response.status_code == 200
     status = dict(Annotation.objects.filter(article=shared).values_list("pk", "status"))
@@ -350,9 +390,9 @@ def test_curation_accepts_one_version_and_rejects_the_overlapping_others(login, 
     )
 
 
-def test_accepting_the_agreed_spans_keeps_one_of_each(login, demo_users, shared):
+def test_accepting_the_agreed_spans_keeps_one_of_each(login, url, team, shared):
     mine, theirs = shared.spans["bridge"], shared.spans["bridge2"]
-    client = login(demo_users["reviewer"])
+    client = login(team["reviewer"])
     response = client.post(url("accept_agreed", shared.pk), {"annotation": [mine.pk]}, **HTMX)
     assert response.status_code == 200
     mine.refresh_from_db()
@@ -362,8 +402,8 @@ def test_accepting_the_agreed_spans_keeps_one_of_each(login, demo_users, shared)
     assert 'name="annotation"' not in response.content.decode()  # nothing agreed left open
 
 
-def test_curating_every_group_makes_the_article_reviewed(login, demo_users, shared):
-    client = login(demo_users["reviewer"])
+def test_curating_every_group_makes_the_article_reviewed(login, url, team, shared):
+    client = login(team["reviewer"])
     spans = shared.spans
     for key in ("bridge", "said", "hedge", "traffic2", "police2"):
         client.post(url("curate", spans[key].pk), **HTMX)
@@ -381,8 +421,8 @@ def test_curating_every_group_makes_the_article_reviewed(login, demo_users, shar
     }
 
 
-def test_agreement_page_per_pair_and_kind(login, demo_users, shared, django_assert_max_num_queries):
-    client = login(demo_users["reviewer"])
+def test_agreement_page_per_pair_and_kind(login, url, team, shared, django_assert_max_num_queries):
+    client = login(team["reviewer"])
     with django_assert_max_num_queries(8):
         body = client.get(url("agreement")).content.decode()
     assert "annotator · annotator2" in body
@@ -396,44 +436,43 @@ def test_agreement_page_per_pair_and_kind(login, demo_users, shared, django_asse
     assert shared.title in body
 
 
-def test_agreement_page_without_shared_articles_says_so(login, demo_users, demo):
-    body = login(demo_users["owner"]).get(url("agreement")).content.decode()
+def test_agreement_page_without_shared_articles_says_so(login, url, team):
+    body = login(team["owner"]).get(url("agreement")).content.decode()
     assert "No article has been annotated by two or more people yet" in body
 
 
 # --- assignments --------------------------------------------------------------------------
 
 
-def test_owner_assigns_and_unassigns(login, demo_users, demo, wire):
-    client = login(demo_users["owner"])
-    ledger = Article.objects.get(project=demo, outlet__name="The Northern Ledger")
-    people = [demo_users["annotator"].pk, demo_users["annotator2"].pk]
+def test_owner_assigns_and_unassigns(login, url, team, wire, ledger):
+    client = login(team["owner"])
+    people = [team["annotator"].pk, team["annotator2"].pk]
     response = client.post(url("assignments"), {"articles": [wire.pk, ledger.pk], "users": people})
     assert response.status_code == 302
     assert Assignment.objects.count() == 4
-    assert all(a.assigned_by == demo_users["owner"] for a in Assignment.objects.all())
+    assert all(a.assigned_by == team["owner"] for a in Assignment.objects.all())
     # Assigning again changes nothing.
     client.post(url("assignments"), {"articles": [wire.pk], "users": people})
     assert Assignment.objects.count() == 4
     page = client.get(url("assignments")).content.decode()
     assert page.count('class="chip"') == 4
     # The assignee sees it on their page; the queue shows who is assigned.
-    assert wire.title in login(demo_users["annotator2"]).get(url("mine")).content.decode()
-    one = Assignment.objects.get(article=wire, user=demo_users["annotator2"])
+    assert wire.title in login(team["annotator2"]).get(url("mine")).content.decode()
+    one = Assignment.objects.get(article=wire, user=team["annotator2"])
     client.post(url("unassign", one.pk), {"next": "https://evil.example/"})
     assert not Assignment.objects.filter(pk=one.pk).exists()
 
 
-def test_assign_form_errors_are_shown(login, demo_users, wire):
-    response = login(demo_users["owner"]).post(url("assignments"), {"articles": [wire.pk]})
+def test_assign_form_errors_are_shown(login, url, team, wire):
+    response = login(team["owner"]).post(url("assignments"), {"articles": [wire.pk]})
     assert response.status_code == 422
     assert "Choose who should annotate them." in response.content.decode()
 
 
-def test_database_refuses_assigning_twice(demo_users, wire):
-    Assignment.objects.create(article=wire, user=demo_users["annotator"])
+def test_database_refuses_assigning_twice(team, wire):
+    Assignment.objects.create(article=wire, user=team["annotator"])
     with pytest.raises(IntegrityError):
-        Assignment.objects.create(article=wire, user=demo_users["annotator"])
+        Assignment.objects.create(article=wire, user=team["annotator"])
 
 
 def test_database_refuses_assigning_a_non_member(wire, outsider):
@@ -442,19 +481,17 @@ def test_database_refuses_assigning_a_non_member(wire, outsider):
 
 
 def test_review_page_query_count_does_not_grow_with_annotations(
-    login, demo_users, demo, django_assert_max_num_queries
+    login, url, team, django_assert_max_num_queries
 ):
     words = [f"word{n}" for n in range(40)]
     text = " ".join(words)
-    article = Article.objects.create(
-        project=demo, title="Many", text=text, text_sha256="3" * 64, status="ready"
-    )
-    people = [demo_users[name] for name in ("annotator", "annotator2", "owner")]
+    article = factories.article(team.project, text, title="Many", status="ready")
+    people = [team[name] for name in ("annotator", "annotator2", "owner")]
     for n, word in enumerate(words):
-        add_span(article, word, ["claim", "hedge"][n % 2], people[n % 3])
+        factories.span(article, word, ["claim", "hedge"][n % 2], by=people[n % 3])
     for annotation in Annotation.objects.filter(article=article)[:10]:
-        login(demo_users["reviewer"]).post(url("decide", annotation.pk), {"decision": "approved"})
-    client = login(demo_users["reviewer"])
+        login(team["reviewer"]).post(url("decide", annotation.pk), {"decision": "approved"})
+    client = login(team["reviewer"])
     with django_assert_max_num_queries(12):
         body = client.get(url("article", article.pk)).content.decode()
     assert body.count("data-review-item") == 40

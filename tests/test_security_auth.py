@@ -3,6 +3,7 @@ end, API tokens that are stored hashed and stop working when revoked."""
 
 from datetime import timedelta
 
+import factories
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -13,14 +14,13 @@ from django.utils import timezone
 
 from annotator.accounts.models import ApiToken
 from annotator.accounts.services import api_token_create, api_token_revoke
-from annotator.demo.data import DEMO_PASSWORD
 
 
 def log_in(client, username, password):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
-def test_password_guessing_is_locked_out_with_a_clear_page(demo_users):
+def test_password_guessing_is_locked_out_with_a_clear_page(team):
     guesser = Client()
     for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         response = log_in(guesser, "annotator", f"guess-{attempt}")
@@ -35,24 +35,24 @@ def test_password_guessing_is_locked_out_with_a_clear_page(demo_users):
     assert 'class="card login"' in page  # the login page's style
     assert locked["Retry-After"] == str(minutes * 60)
     # Locked out even with the right password, until the cool-off has passed.
-    assert log_in(guesser, "annotator", DEMO_PASSWORD).status_code == 429
+    assert log_in(guesser, "annotator", factories.PASSWORD).status_code == 429
     # Another user name from the same address is not affected.
-    assert log_in(Client(), "reviewer", DEMO_PASSWORD).status_code == 302
+    assert log_in(Client(), "reviewer", factories.PASSWORD).status_code == 302
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)
-    assert log_in(guesser, "annotator", DEMO_PASSWORD).status_code == 302
+    assert log_in(guesser, "annotator", factories.PASSWORD).status_code == 302
 
 
-def test_a_successful_login_forgets_earlier_failures(demo_users):
+def test_a_successful_login_forgets_earlier_failures(team):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         log_in(client, "annotator", "typo")
-    assert log_in(client, "annotator", DEMO_PASSWORD).status_code == 302
+    assert log_in(client, "annotator", factories.PASSWORD).status_code == 302
     client.post(reverse("logout"))
     assert log_in(client, "annotator", "typo").status_code == 200  # counting starts again
 
 
-def test_session_cookie_lasts_a_working_day_and_scripts_cannot_read_it(demo_users):
-    response = log_in(Client(), "annotator", DEMO_PASSWORD)
+def test_session_cookie_lasts_a_working_day_and_scripts_cannot_read_it(team):
+    response = log_in(Client(), "annotator", factories.PASSWORD)
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
@@ -60,38 +60,38 @@ def test_session_cookie_lasts_a_working_day_and_scripts_cannot_read_it(demo_user
     assert settings.CSRF_COOKIE_HTTPONLY
 
 
-def test_an_expired_session_has_to_log_in_again(login, demo, demo_users):
-    client = login(demo_users["annotator"])
-    assert client.get(reverse("projects:detail", args=[demo.slug])).status_code == 200
+def test_an_expired_session_has_to_log_in_again(login, team):
+    client = login(team["annotator"])
+    assert client.get(reverse("projects:detail", args=[team.slug])).status_code == 200
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
-    response = client.get(reverse("projects:detail", args=[demo.slug]))
+    response = client.get(reverse("projects:detail", args=[team.slug]))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
 
-def test_revoked_token_is_refused(client, demo_users):
-    token, key = api_token_create(user=demo_users["owner"], name="pipeline")
+def test_revoked_token_is_refused(client, team):
+    token, key = api_token_create(user=team["owner"], name="pipeline")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     assert client.get("/api/projects/", **auth).status_code == 200
     api_token_revoke(token=token)
     refused = client.get("/api/projects/", **auth)
     assert refused.status_code == 401
-    assert "demo" not in refused.content.decode()
+    assert team.slug not in refused.content.decode()
 
 
-def test_token_of_a_deactivated_user_is_refused(client, demo_users):
-    _, key = api_token_create(user=demo_users["annotator"], name="laptop")
-    demo_users["annotator"].is_active = False
-    demo_users["annotator"].save()
+def test_token_of_a_deactivated_user_is_refused(client, team):
+    _, key = api_token_create(user=team["annotator"], name="laptop")
+    team["annotator"].is_active = False
+    team["annotator"].save()
     assert client.get("/api/projects/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
 
 
-def test_raw_token_key_is_nowhere_in_the_database(login, demo_users):
+def test_raw_token_key_is_nowhere_in_the_database(login, team):
     """Made on the tokens page (as a person does), then every row of every table is searched."""
-    page = login(demo_users["owner"]).post(reverse("accounts:tokens"), {"name": "export job"})
+    page = login(team["owner"]).post(reverse("accounts:tokens"), {"name": "export job"})
     key = page.context["new_key"]
     assert key and key in page.content.decode()  # shown once, on this page
-    assert ApiToken.objects.filter(user=demo_users["owner"]).count() == 1
+    assert ApiToken.objects.filter(user=team["owner"]).count() == 1
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) "

@@ -1,26 +1,71 @@
 """The source registry: grades with history, who may assess, and merging duplicates."""
 
+from datetime import UTC, datetime
+
+import factories
 import pghistory.models
 import pytest
 from django.urls import reverse
 
 from annotator.accounts.services import api_token_create
+from annotator.annotations.kinds import ATTRIBUTION
 from annotator.annotations.models import Annotation
 from annotator.articles.models import Article
-from annotator.sources.models import ReliabilityAssessment, Source, SourceMerge
+from annotator.sources.models import ReliabilityAssessment, Source, SourceKind, SourceMerge
+from annotator.sources.services import assessment_create
+
+WIRE_TEXT = "Foreign troops left the Tal Safra base on Tuesday, two local officials said."
+LEDGER_TEXT = "Troops have reportedly left the base near Qarmal, Meridian Wire reported."
+RASED_TEXT = "نقلاً عن وكالة ميريديان، انسحبت القوات الأجنبية من قاعدة تل صفرا فجر الثلاثاء."
+
+
+def assess(source, grade, rationale, day, by):
+    """A grading given on `day` (so the history has a fixed order)."""
+    when = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return assessment_create(
+        source=source, grade=grade, rationale=rationale, user=by, assessed_at=when
+    )
 
 
 @pytest.fixture
-def wire(demo):
-    return Source.objects.get(project=demo, name="Meridian Wire")
+def wire(team):
+    """The agency Meridian Wire, graded C and later B by "reviewer", with one report of its
+    own; The Northern Ledger and Rased Network (an Arabic channel) each cite it once."""
+    agency = factories.source(
+        team.project, "Meridian Wire", kind=SourceKind.AGENCY, other_names=["ميريديان"]
+    )
+    assess(agency, "C", "New to our desk; few checks so far.", "2024-06-01", team["reviewer"])
+    assess(
+        agency,
+        "B",
+        "Twelve of fourteen reports since June confirmed by other outlets.",
+        "2025-01-15",
+        team["reviewer"],
+    )
+    factories.article(team.project, WIRE_TEXT, outlet=agency)
+
+    ledger = factories.source(team.project, "The Northern Ledger")
+    story = factories.article(team.project, LEDGER_TEXT, outlet=ledger)
+    factories.span(
+        story, "Meridian Wire reported", ATTRIBUTION, cited_source=agency, by=team["annotator"]
+    )
+
+    rased = factories.source(
+        team.project, "Rased Network", kind=SourceKind.SOCIAL, other_names=["شبكة راصد", "راصد"]
+    )
+    post = factories.article(team.project, RASED_TEXT, outlet=rased, language="ar")
+    factories.span(
+        post, "نقلاً عن وكالة ميريديان", ATTRIBUTION, cited_source=agency, by=team["annotator"]
+    )
+    return agency
 
 
 def test_source_list_shows_grades_counts_and_meaning(
-    login, demo_users, demo, django_assert_max_num_queries
+    login, team, wire, django_assert_max_num_queries
 ):
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     with django_assert_max_num_queries(6):
-        response = client.get(reverse("sources:list", args=["demo"]))
+        response = client.get(reverse("sources:list", args=[team.slug]))
     html = response.content.decode()
     assert 'title="B: usually reliable">B</abbr>' in html  # Meridian Wire's newest grade
     row = next(s for s in response.context["sources"] if s.name == "Meridian Wire")
@@ -28,17 +73,17 @@ def test_source_list_shows_grades_counts_and_meaning(
     assert "شبكة راصد" in html  # other names, Arabic too
 
 
-def test_source_page_keeps_the_whole_history(login, demo_users, wire):
-    response = login(demo_users["annotator"]).get(reverse("sources:detail", args=["demo", wire.pk]))
+def test_source_page_keeps_the_whole_history(login, team, wire):
+    response = login(team["annotator"]).get(reverse("sources:detail", args=[team.slug, wire.pk]))
     html = response.content.decode()
     assert html.index("Twelve of fourteen") < html.index("New to our desk")  # newest first
     assert "The Northern Ledger" in html  # an outlet citing it
     assert "Add an assessment" not in html  # annotators read only
 
 
-def test_reviewers_add_assessments_and_nothing_is_overwritten(login, demo_users, wire):
-    client = login(demo_users["reviewer"])
-    url = reverse("sources:assess", args=["demo", wire.pk])
+def test_reviewers_add_assessments_and_nothing_is_overwritten(login, team, wire):
+    client = login(team["reviewer"])
+    url = reverse("sources:assess", args=[team.slug, wire.pk])
     client.post(url, {"grade": "C", "rationale": "Two corrections this month."})
     grades = list(wire.assessments.values_list("grade", flat=True))
     assert grades == ["C", "B", "C"]
@@ -47,35 +92,42 @@ def test_reviewers_add_assessments_and_nothing_is_overwritten(login, demo_users,
     assert wire.assessments.count() == 3  # a grade needs a rationale
 
 
-def test_annotators_cannot_assess_or_merge(login, demo_users, wire, outsider):
-    annotator = login(demo_users["annotator"])
+def test_annotators_cannot_assess_or_merge(login, team, wire, outsider):
+    annotator = login(team["annotator"])
     data = {"grade": "A", "rationale": "I like them"}
     assert (
-        annotator.post(reverse("sources:assess", args=["demo", wire.pk]), data).status_code == 403
-    )
-    assert (
-        annotator.post(reverse("sources:merge", args=["demo", wire.pk]), {"merge": 1}).status_code
+        annotator.post(reverse("sources:assess", args=[team.slug, wire.pk]), data).status_code
         == 403
     )
-    assert login(outsider).get(reverse("sources:detail", args=["demo", wire.pk])).status_code == 404
+    assert (
+        annotator.post(
+            reverse("sources:merge", args=[team.slug, wire.pk]), {"merge": 1}
+        ).status_code
+        == 403
+    )
+    assert (
+        login(outsider).get(reverse("sources:detail", args=[team.slug, wire.pk])).status_code == 404
+    )
 
 
-def test_merge_moves_articles_citations_and_history(login, demo_users, demo, wire):
-    duplicate = Source.objects.create(project=demo, name="Meridian", other_names=["ميريديان نيوز"])
+def test_merge_moves_articles_citations_and_history(login, team, wire):
+    duplicate = Source.objects.create(
+        project=team.project, name="Meridian", other_names=["ميريديان نيوز"]
+    )
     ReliabilityAssessment.objects.create(
         source=duplicate,
         grade="D",
         rationale="Graded before we knew it was the same wire.",
-        assessed_by=demo_users["reviewer"],
+        assessed_by=team["reviewer"],
         assessed_at="2024-01-01T00:00Z",
     )
     ledger_attribution = Annotation.objects.get(quote="Meridian Wire reported")
     Annotation.objects.filter(pk=ledger_attribution.pk).update(cited_source=duplicate)
-    article = Article.objects.get(project=demo, outlet__name="Rased Network")
+    article = Article.objects.get(project=team.project, outlet__name="Rased Network")
     Article.objects.filter(pk=article.pk).update(outlet=duplicate)
 
-    response = login(demo_users["owner"]).post(
-        reverse("sources:merge", args=["demo", wire.pk]), {"merge": duplicate.pk}
+    response = login(team["owner"]).post(
+        reverse("sources:merge", args=[team.slug, wire.pk]), {"merge": duplicate.pk}
     )
     assert response.status_code == 302
     assert not Source.objects.filter(pk=duplicate.pk).exists()
@@ -93,27 +145,27 @@ def test_merge_moves_articles_citations_and_history(login, demo_users, demo, wir
     ) == ("Meridian", 1, 1, 1)
     moved = pghistory.models.Events.objects.tracks(ledger_attribution).order_by("pgh_id").last()
     assert moved.pgh_diff["cited_source_id"] == [duplicate.pk, wire.pk]
-    assert moved.pgh_context["user"] == demo_users["owner"].pk
+    assert moved.pgh_context["user"] == team["owner"].pk
 
 
-def test_sources_api(login, demo_users, wire, client):
+def test_sources_api(login, team, wire, client):
 
-    key = api_token_create(user=demo_users["reviewer"], name="t")[1]
+    key = api_token_create(user=team["reviewer"], name="t")[1]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-    listing = client.get("/api/projects/demo/sources/", **auth).json()
+    listing = client.get(f"/api/projects/{team.slug}/sources/", **auth).json()
     assert next(s for s in listing if s["name"] == "Meridian Wire")["current_grade"] == "B"
-    detail = client.get(f"/api/projects/demo/sources/{wire.pk}/", **auth).json()
+    detail = client.get(f"/api/projects/{team.slug}/sources/{wire.pk}/", **auth).json()
     assert [a["grade"] for a in detail["assessments"]] == ["B", "C"]
     created = client.post(
-        f"/api/projects/demo/sources/{wire.pk}/assessments/",
+        f"/api/projects/{team.slug}/sources/{wire.pk}/assessments/",
         {"grade": "A", "rationale": "Confirmed again"},
         content_type="application/json",
         **auth,
     )
     assert created.status_code == 201
-    annotator_key = api_token_create(user=demo_users["annotator"], name="t")[1]
+    annotator_key = api_token_create(user=team["annotator"], name="t")[1]
     forbidden = client.post(
-        f"/api/projects/demo/sources/{wire.pk}/assessments/",
+        f"/api/projects/{team.slug}/sources/{wire.pk}/assessments/",
         {"grade": "A", "rationale": "x"},
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {annotator_key}",

@@ -1,19 +1,18 @@
 """Suggestions stored, decided and learned from, against real PostgreSQL."""
 
-import hashlib
-import unicodedata
 from datetime import UTC, datetime
 from io import StringIO
 
+import factories
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from annotator.annotations.kinds import ATTRIBUTES
+from annotator.annotations.kinds import ATTRIBUTES, ATTRIBUTION, CLAIM, HEDGE
 from annotator.annotations.models import Annotation, Link, Status
 from annotator.annotations.services import annotation_create
-from annotator.articles.models import Article, DatePrecision
-from annotator.sources.models import Source
+from annotator.articles.models import DatePrecision
+from annotator.sources.models import Source, SourceKind
 from annotator.suggestions import services
 from annotator.suggestions.models import DateSuggestion, Decision, RuleSetting, SuggestionDecision
 from annotator.suggestions.runs import suggestions_run
@@ -43,16 +42,22 @@ AR_TEXT = (
 )
 
 
+# A report annotated by hand: the suggesters must not propose these spans again.
+LEDGER_TEXT = (
+    "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal, "
+    "Meridian Wire reported, citing local officials.\n\n"
+    "The base, believed to be 4 km west of the airport, may have hosted up to 350 troops."
+)
+
+
 def make_article(project, text, language, published="2024-01-19T09:00:00+00:00"):
-    text = unicodedata.normalize("NFC", text)
-    return Article.objects.create(
-        project=project,
+    return factories.article(
+        project,
+        text,
         title=text[:40],
         language=language,
         published_at=datetime.fromisoformat(published),
         published_precision=DatePrecision.MINUTE,
-        text=text,
-        text_sha256=hashlib.sha256(text.encode()).hexdigest(),
     )
 
 
@@ -62,13 +67,45 @@ def suggested(article, kind=None):
 
 
 @pytest.fixture
-def en_article(demo):
-    return make_article(demo, EN_TEXT, "en")
+def sources(team):
+    """The project's sources, which the attribution suggester matches cited names to."""
+    return {
+        "Meridian Wire": factories.source(team.project, "Meridian Wire", kind=SourceKind.AGENCY),
+        "Al-Sahil Daily": factories.source(
+            team.project, "Al-Sahil Daily", other_names=["الساحل", "صحيفة الساحل"]
+        ),
+        "local officials": factories.source(
+            team.project, "local officials", kind=SourceKind.ANONYMOUS, other_names=["مصادر محلية"]
+        ),
+    }
 
 
 @pytest.fixture
-def ar_article(demo):
-    return make_article(demo, AR_TEXT, "ar")
+def en_article(team, sources):
+    return make_article(team.project, EN_TEXT, "en")
+
+
+@pytest.fixture
+def ar_article(team, sources):
+    return make_article(team.project, AR_TEXT, "ar")
+
+
+@pytest.fixture
+def ledger(team, sources):
+    """A Northern Ledger report whose claims, attributions and hedges were marked by hand."""
+    report = factories.article(
+        team.project, LEDGER_TEXT, outlet=factories.source(team.project, "The Northern Ledger")
+    )
+    for kind, quote in [
+        (CLAIM, "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal"),
+        (HEDGE, "reportedly"),
+        (ATTRIBUTION, "Meridian Wire reported"),
+        (ATTRIBUTION, "citing local officials"),
+        (CLAIM, "The base, believed to be 4 km west of the airport"),
+        (HEDGE, "believed to be"),
+    ]:
+        factories.span(report, quote, kind, by=team["annotator"])
+    return report
 
 
 def test_run_stores_suggestions_with_exact_quotes(en_article):
@@ -126,48 +163,48 @@ def test_run_twice_creates_nothing_new(en_article):
     assert DateSuggestion.objects.filter(article=en_article).count() == dates
 
 
-def test_people_s_annotations_are_not_suggested_again(demo):
-    # The demo articles are annotated by hand: no suggestion may duplicate those spans.
-    article = Article.objects.get(project=demo, outlet__name="The Northern Ledger")
+def test_people_s_annotations_are_not_suggested_again(ledger):
+    # The article is annotated by hand: no suggestion may duplicate those spans.
+    article = ledger
     suggestions_run(article=article)
     people = Annotation.objects.filter(article=article).exclude(status=Status.SUGGESTED)
     for a in suggested(article):
         assert not any(p.kind == a.kind and p.start < a.end and a.start < p.end for p in people), a
 
 
-def test_rejected_suggestion_stays_rejected_after_a_rerun(en_article, demo_users):
+def test_rejected_suggestion_stays_rejected_after_a_rerun(en_article, team):
     suggestions_run(article=en_article)
     may = next(a for a in suggested(en_article, "hedge") if a.quote == "may")
-    decision = suggestion_reject(annotation=may, user=demo_users["annotator"])
+    decision = suggestion_reject(annotation=may, user=team["annotator"])
     assert decision.decision == Decision.REJECTED and decision.rule == "hedge:en:may"
     assert not Annotation.objects.filter(pk=may.pk).exists()
     result = suggestions_run(article=en_article)
     assert result.skipped_decided >= 1
     assert not Annotation.objects.filter(article=en_article, quote="may").exists()
     with pytest.raises(SuggestionError):
-        suggestion_reject(annotation=may, user=demo_users["annotator"])
+        suggestion_reject(annotation=may, user=team["annotator"])
 
 
-def test_accept_makes_a_draft_of_the_person(en_article, demo_users):
+def test_accept_makes_a_draft_of_the_person(en_article, team):
     suggestions_run(article=en_article)
     hedge = next(a for a in suggested(en_article, "hedge") if a.quote == "reportedly")
-    accepted = suggestion_accept(annotation=hedge, user=demo_users["annotator2"])
+    accepted = suggestion_accept(annotation=hedge, user=team["annotator2"])
     assert accepted.status == Status.DRAFT
-    assert accepted.created_by == demo_users["annotator2"]
+    assert accepted.created_by == team["annotator2"]
     assert accepted.suggested_by == "hedges"  # where it came from stays visible
     decision = SuggestionDecision.objects.get(annotation=accepted)
     assert decision.decision == Decision.ACCEPTED
     with pytest.raises(SuggestionError):
-        suggestion_accept(annotation=hedge, user=demo_users["annotator"])
+        suggestion_accept(annotation=hedge, user=team["annotator"])
 
 
-def test_accept_with_changes_is_recorded_as_edited(en_article, demo_users):
+def test_accept_with_changes_is_recorded_as_edited(en_article, team):
     suggestions_run(article=en_article)
     told = next(a for a in suggested(en_article, "attribution") if a.quote.startswith("two"))
     start = en_article.text.index("told Meridian Wire")
     accepted = suggestion_accept(
         annotation=told,
-        user=demo_users["annotator"],
+        user=team["annotator"],
         changes={"start": start, "end": told.end, "quote": en_article.text[start : told.end]},
     )
     assert accepted.quote == "told Meridian Wire"
@@ -179,7 +216,7 @@ def test_accept_with_changes_is_recorded_as_edited(en_article, demo_users):
     assert not Annotation.objects.filter(article=en_article, start=told.start, end=told.end)
 
 
-def test_accept_asks_before_overlapping(en_article, demo_users):
+def test_accept_asks_before_overlapping(en_article, team):
     suggestions_run(article=en_article)
     about = next(a for a in suggested(en_article, "hedge") if a.quote == "about")
     start = en_article.text.index("about 300")
@@ -189,29 +226,29 @@ def test_accept_asks_before_overlapping(en_article, demo_users):
         start=start,
         end=start + len("about 300"),
         quote="about 300",
-        created_by=demo_users["annotator"],
+        created_by=team["annotator"],
     )
     with pytest.raises(SuggestionOverlap) as overlap:
-        suggestion_accept(annotation=about, user=demo_users["annotator"])
+        suggestion_accept(annotation=about, user=team["annotator"])
     assert [a.quote for a in overlap.value.overlapping] == ["about 300"]
     assert Annotation.objects.get(pk=about.pk).status == Status.SUGGESTED
-    accepted = suggestion_accept(annotation=about, user=demo_users["annotator"], allow_overlap=True)
+    accepted = suggestion_accept(annotation=about, user=team["annotator"], allow_overlap=True)
     assert accepted.status == Status.DRAFT
 
 
-def test_accept_all_of_one_kind(en_article, demo_users):
+def test_accept_all_of_one_kind(en_article, team):
     suggestions_run(article=en_article)
-    result = suggestion_accept_all(article=en_article, kind="hedge", user=demo_users["annotator"])
+    result = suggestion_accept_all(article=en_article, kind="hedge", user=team["annotator"])
     assert sorted(a.quote for a in result.accepted) == ["about", "may", "reportedly"]
     assert suggested(en_article, "hedge") == []
     assert suggested(en_article, "attribution")  # other kinds untouched
     assert SuggestionDecision.objects.filter(article=en_article, kind="hedge").count() == 3
 
 
-def test_date_suggestion_accept_sets_the_claimed_time(en_article, demo_users):
+def test_date_suggestion_accept_sets_the_claimed_time(en_article, team):
     suggestions_run(article=en_article)
     date = DateSuggestion.objects.get(article=en_article, quote="on Thursday")
-    claim = date_suggestion_accept(date_suggestion=date, user=demo_users["annotator"])
+    claim = date_suggestion_accept(date_suggestion=date, user=team["annotator"])
     assert claim.claimed_at == datetime(2024, 1, 18, tzinfo=UTC)
     assert claim.claimed_precision == "day"
     assert not DateSuggestion.objects.filter(pk=date.pk).exists()
@@ -220,10 +257,10 @@ def test_date_suggestion_accept_sets_the_claimed_time(en_article, demo_users):
     assert not DateSuggestion.objects.filter(claim=claim).exists()
 
 
-def test_date_suggestion_reject_stays_rejected(en_article, demo_users):
+def test_date_suggestion_reject_stays_rejected(en_article, team):
     suggestions_run(article=en_article)
     date = DateSuggestion.objects.get(article=en_article, quote="on Thursday")
-    date_suggestion_reject(date_suggestion=date, user=demo_users["annotator"])
+    date_suggestion_reject(date_suggestion=date, user=team["annotator"])
     suggestions_run(article=en_article)
     assert not DateSuggestion.objects.filter(article=en_article, quote="on Thursday").exists()
     assert DateSuggestion.objects.filter(article=en_article, quote="May 2024").exists()
@@ -247,7 +284,7 @@ def test_date_suggestion_must_target_a_claim_of_its_article(en_article):
         )
 
 
-def test_a_decision_is_recorded_once_per_span(en_article, demo_users):
+def test_a_decision_is_recorded_once_per_span(en_article):
     SuggestionDecision.objects.create(
         article=en_article, kind="hedge", start=0, end=7, quote="Foreign", suggester="hedges",
         rule="hedge:en:x", decision=Decision.REJECTED,
@@ -263,35 +300,36 @@ def many_articles(project, count, sentence):
     return [make_article(project, f"Report {n}: {sentence}", "en") for n in range(count)]
 
 
-def test_low_precision_rule_switches_off_and_back_on(demo, demo_users, monkeypatch):
+def test_low_precision_rule_switches_off_and_back_on(team, monkeypatch):
+    newsroom = team.project
     monkeypatch.setattr(services, "SWITCH_OFF_MIN_DECISIONS", 5)
-    user = demo_users["annotator"]
-    articles = many_articles(demo, 8, "The convoy may have left the base.")
+    user = team["annotator"]
+    articles = many_articles(newsroom, 8, "The convoy may have left the base.")
     for article in articles[:5]:
         suggestions_run(article=article)
         [may] = [a for a in suggested(article, "hedge") if a.quote == "may"]
         suggestion_reject(annotation=may, user=user)
-    setting = RuleSetting.objects.get(project=demo, rule="hedge:en:may")
+    setting = RuleSetting.objects.get(project=newsroom, rule="hedge:en:may")
     assert not setting.enabled and "0%" in setting.reason and setting.changed_by is None
-    stats = {s.rule: s for s in rule_statistics(project=demo)}
+    stats = {s.rule: s for s in rule_statistics(project=newsroom)}
     assert stats["hedge:en:may"].rejected == 5 and stats["hedge:en:may"].precision == 0
     assert not stats["hedge:en:may"].enabled
     # Switched off: the rule suggests nothing more in this project.
     suggestions_run(article=articles[5])
     assert not any(a.quote == "may" for a in suggested(articles[5]))
     # A person switches it back on: it suggests again, with a fresh count.
-    rule_switch(project=demo, rule="hedge:en:may", enabled=True, user=demo_users["owner"])
+    rule_switch(project=newsroom, rule="hedge:en:may", enabled=True, user=team["owner"])
     suggestions_run(article=articles[6])
     [may] = [a for a in suggested(articles[6], "hedge") if a.quote == "may"]
     suggestion_reject(annotation=may, user=user)
-    assert RuleSetting.objects.get(project=demo, rule="hedge:en:may").enabled
+    assert RuleSetting.objects.get(project=newsroom, rule="hedge:en:may").enabled
 
 
-def test_statistics_per_rule_and_suggester(en_article, demo_users):
+def test_statistics_per_rule_and_suggester(en_article, team):
     suggestions_run(article=en_article)
     hedges = {a.quote: a for a in suggested(en_article, "hedge")}
-    suggestion_accept(annotation=hedges["reportedly"], user=demo_users["annotator"])
-    suggestion_reject(annotation=hedges["may"], user=demo_users["annotator"])
+    suggestion_accept(annotation=hedges["reportedly"], user=team["annotator"])
+    suggestion_reject(annotation=hedges["may"], user=team["annotator"])
     stats = {s.rule: s for s in rule_statistics(project=en_article.project)}
     assert stats["hedge:en:reportedly"].accepted == 1
     assert stats["hedge:en:reportedly"].precision == 1.0
@@ -302,16 +340,21 @@ def test_statistics_per_rule_and_suggester(en_article, demo_users):
     assert per_suggester["dates"].pending == 2  # "on Thursday", "May 2024"
 
 
-def test_rule_switch_off_needs_no_typed_reason(demo, demo_users):
-    setting = rule_switch(project=demo, rule="claim:place", enabled=False, user=demo_users["owner"])
+def test_rule_switch_off_needs_no_typed_reason(team):
+    setting = rule_switch(
+        project=team.project, rule="claim:place", enabled=False, user=team["owner"]
+    )
     assert not setting.enabled and setting.reason == "Switched off by owner."
 
 
-def test_management_command_runs_the_project(demo):
+def test_management_command_runs_the_project(team, en_article, ar_article, ledger):
+    make_article(team.project, "Up to 40 trucks reportedly crossed the border on Monday.", "en")
     out = StringIO()
-    call_command("suggest", "demo", stdout=out)
+    call_command("suggest", team.slug, stdout=out)
     assert "[4/4]" in out.getvalue()
-    assert Annotation.objects.filter(article__project=demo, status=Status.SUGGESTED).exists()
+    assert Annotation.objects.filter(
+        article__project=team.project, status=Status.SUGGESTED
+    ).exists()
 
 
 def test_background_task_runs_suggesters(en_article, settings):

@@ -1,14 +1,13 @@
 """Deciding suggestions in the workspace, and the suggestions statistics page."""
 
-import hashlib
 from datetime import UTC, datetime
 
+import factories
 import pytest
 from django.urls import reverse
 
 from annotator.annotations.models import Annotation
 from annotator.annotations.services import annotation_create
-from annotator.articles.models import Article
 from annotator.suggestions.models import DateSuggestion, SuggestionDecision
 from annotator.suggestions.runs import suggestions_run
 
@@ -20,15 +19,14 @@ TEXT = (
 
 
 @pytest.fixture
-def article(demo):
-    article = Article.objects.create(
-        project=demo,
+def article(team):
+    """An English report published on Saturday 15 March, with the suggestions run on it."""
+    article = factories.article(
+        team.project,
+        TEXT,
         title="Convoy",
-        text=TEXT,
         language="en",
         published_at=datetime(2025, 3, 15, 12, 0, tzinfo=UTC),
-        published_precision="minute",
-        text_sha256=hashlib.sha256(TEXT.encode()).hexdigest(),
     )
     suggestions_run(article=article)
     return article
@@ -43,8 +41,14 @@ URL_NAMES = {
 }
 
 
-def url(name, *args):
-    return reverse(URL_NAMES.get(name, f"workspace:{name}"), args=["demo", *args])
+@pytest.fixture
+def url(team):
+    """url(name, *args) -> the path of a workspace or suggestions page in the team's project."""
+
+    def make(name, *args):
+        return reverse(URL_NAMES.get(name, f"workspace:{name}"), args=[team.slug, *args])
+
+    return make
 
 
 def pending(article, kind=None):
@@ -52,21 +56,21 @@ def pending(article, kind=None):
     return query.filter(kind=kind) if kind else query
 
 
-def test_suggestions_are_drawn_faint_and_listed(login, demo_users, article):
-    html = login(demo_users["annotator"]).get(url("workspace", article.pk)).content.decode()
+def test_suggestions_are_drawn_faint_and_listed(login, team, url, article):
+    html = login(team["annotator"]).get(url("workspace", article.pk)).content.decode()
     assert "st-suggested" in html
     assert pending(article, "hedge").filter(quote="reportedly").exists()
     assert 'id="suggestions-bar"' in html
 
 
-def test_accept_makes_a_draft_of_mine_and_moves_on(login, demo_users, article):
+def test_accept_makes_a_draft_of_mine_and_moves_on(login, team, url, article):
     hedge = pending(article, "hedge").get(quote="reportedly")
-    response = login(demo_users["annotator"]).post(
+    response = login(team["annotator"]).post(
         url("decide", hedge.pk), {"decision": "accept"}, **HTMX
     )
     assert response.status_code == 200
     hedge.refresh_from_db()
-    assert (hedge.status, hedge.created_by) == ("draft", demo_users["annotator"])
+    assert (hedge.status, hedge.created_by) == ("draft", team["annotator"])
     assert (
         SuggestionDecision.objects.get(article=article, quote="reportedly").decision == "accepted"
     )
@@ -74,9 +78,9 @@ def test_accept_makes_a_draft_of_mine_and_moves_on(login, demo_users, article):
     assert selected and int(selected) != hedge.pk  # on to the next open suggestion
 
 
-def test_rejected_suggestions_do_not_come_back(login, demo_users, article):
+def test_rejected_suggestions_do_not_come_back(login, team, url, article):
     hedge = pending(article, "hedge").get(quote="reportedly")
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     client.post(url("decide", hedge.pk), {"decision": "reject"}, **HTMX)
     assert not Annotation.objects.filter(pk=hedge.pk).exists()
     response = client.post(url("suggest_again", article.pk), **HTMX)
@@ -84,7 +88,7 @@ def test_rejected_suggestions_do_not_come_back(login, demo_users, article):
     assert not Annotation.objects.filter(article=article, quote="reportedly").exists()
 
 
-def test_accepting_over_my_own_annotation_asks_first(login, demo_users, article):
+def test_accepting_over_my_own_annotation_asks_first(login, team, url, article):
     hedge = pending(article, "hedge").get(quote="reportedly")
     start = TEXT.index("Troops reportedly")
     annotation_create(
@@ -93,9 +97,9 @@ def test_accepting_over_my_own_annotation_asks_first(login, demo_users, article)
         start=start,
         end=start + 17,
         quote="Troops reportedly",
-        created_by=demo_users["annotator"],
+        created_by=team["annotator"],
     )
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     asked = client.post(url("decide", hedge.pk), {"decision": "accept"}, **HTMX)
     assert asked.status_code == 409
     assert "Accept anyway" in asked.content.decode()
@@ -105,8 +109,8 @@ def test_accepting_over_my_own_annotation_asks_first(login, demo_users, article)
     assert hedge.status == "draft"
 
 
-def test_accept_all_of_a_kind_after_a_preview(login, demo_users, article):
-    client = login(demo_users["annotator"])
+def test_accept_all_of_a_kind_after_a_preview(login, team, url, article):
+    client = login(team["annotator"])
     hedges = list(pending(article, "hedge").values_list("quote", flat=True))
     assert len(hedges) >= 2
     preview = client.get(url("accept_all", article.pk), {"kind": "hedge"}, **HTMX)
@@ -120,28 +124,30 @@ def test_accept_all_of_a_kind_after_a_preview(login, demo_users, article):
     )
 
 
-def test_suggested_claim_time(login, demo_users, article):
+def test_suggested_claim_time(login, team, url, article):
     date = DateSuggestion.objects.get(article=article)
     assert date.quote.endswith("Thursday") and "2025-03-13" in date.resolution
-    client = login(demo_users["annotator"])
+    client = login(team["annotator"])
     panel = client.get(url("detail", date.claim_id), **HTMX).content.decode()
     assert "Suggested claimed time" in panel
     client.post(
-        reverse("suggestions:date_decide", args=["demo", date.pk]), {"decision": "accept"}, **HTMX
+        reverse("suggestions:date_decide", args=[team.slug, date.pk]),
+        {"decision": "accept"},
+        **HTMX,
     )
     claim = Annotation.objects.get(pk=date.claim_id)
     assert claim.claimed_at.date().isoformat() == "2025-03-13"
     assert claim.claimed_precision == "day"
 
 
-def test_statistics_page_and_rule_switches(login, demo_users, article):
+def test_statistics_page_and_rule_switches(login, team, url, article):
     hedge = pending(article, "hedge").get(quote="reportedly")
-    login(demo_users["annotator"]).post(url("decide", hedge.pk), {"decision": "reject"}, **HTMX)
-    page = login(demo_users["annotator"]).get(reverse("suggestions:stats", args=["demo"]))
+    login(team["annotator"]).post(url("decide", hedge.pk), {"decision": "reject"}, **HTMX)
+    page = login(team["annotator"]).get(reverse("suggestions:stats", args=[team.slug]))
     assert "hedge:en:reportedly" in page.content.decode()
-    toggle = reverse("suggestions:toggle", args=["demo"])
+    toggle = reverse("suggestions:toggle", args=[team.slug])
     data = {"rule": "hedge:en:reportedly", "enabled": "0"}
-    assert login(demo_users["annotator"]).post(toggle, data).status_code == 403
-    login(demo_users["reviewer"]).post(toggle, data)
-    page = login(demo_users["reviewer"]).get(reverse("suggestions:stats", args=["demo"]))
+    assert login(team["annotator"]).post(toggle, data).status_code == 403
+    login(team["reviewer"]).post(toggle, data)
+    page = login(team["reviewer"]).get(reverse("suggestions:stats", args=[team.slug]))
     assert "Switch on" in page.content.decode()
