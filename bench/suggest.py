@@ -19,7 +19,8 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from annotator.suggestions.engine import SourceRef, suggest
+from annotator.suggestions.attributions import SourceRef  # noqa: E402
+from annotator.suggestions.engine import suggest
 
 GOLD = Path(__file__).resolve().parent / "gold"
 KINDS = ("hedge", "attribution", "date")

@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from annotator.suggestions.engine import SourceRef, sentences, suggest
+from annotator.suggestions.attributions import SourceRef
+from annotator.suggestions.engine import suggest
 from annotator.suggestions.lexicon import LEXICON_DIR, load_lexicon
+from annotator.suggestions.sentences import sentences
 
 PUBLISHED = datetime(2024, 1, 19, 9, 0, tzinfo=UTC)  # a Friday
 

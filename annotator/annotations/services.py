@@ -21,8 +21,6 @@ from annotator.annotations.offsets import span_context, span_problem
 from annotator.articles.models import Article, ArticleStatus
 from annotator.projects.models import Role
 
-# Who suggested a span (annotator.suggestions); allowed on every kind.
-SUGGESTION_FIELDS = ("suggested_by", "suggestion_rule", "confidence")
 SPAN_FIELDS = ("start", "end", "quote")
 # What a person edits (annotation_edit); review and suggestion fields have their services.
 EDITABLE = {"kind", "note", *SPAN_FIELDS}

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotator.articles.models import DatePrecision
+from annotator.months import month_numbers
 
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Tashkeel and tatweel are dropped and the alef forms unified before matching, so
@@ -21,21 +22,13 @@ ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234
 ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
 ALEF_FORMS = str.maketrans("أإآٱ", "اااا")
 
-MONTHS = {
-    # English
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "december": 12, "dec": 12,
-    # Arabic, Levantine and Iraqi names
-    "كانون الثاني": 1, "شباط": 2, "اذار": 3, "نيسان": 4, "ايار": 5, "حزيران": 6,
-    "تموز": 7, "اب": 8, "ايلول": 9, "تشرين الاول": 10, "تشرين الثاني": 11,
-    "كانون الاول": 12,
-    # Arabic, Egyptian and Gulf names
-    "يناير": 1, "فبراير": 2, "مارس": 3, "ابريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
-    "يوليو": 7, "يوليه": 7, "اغسطس": 8, "سبتمبر": 9, "اكتوبر": 10, "نوفمبر": 11,
-    "ديسمبر": 12,
-}  # fmt: skip
+
+def _month_key(name: str) -> str:
+    return ARABIC_MARKS.sub("", name).translate(ALEF_FORMS).lower()
+
+
+# Every month name (annotator/months.py), as normalise_line() writes it.
+MONTHS = {_month_key(name): number for name, number in month_numbers().items()}
 
 # Fixed-offset abbreviations we are sure of (ambiguous ones such as AST are left out).
 TZ_ABBREVIATIONS = {

@@ -33,6 +33,7 @@ from annotator.articles.services import (
     article_metadata_update,
     can_edit_metadata,
 )
+from annotator.htmx import render_htmx
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources.models import Source
@@ -46,8 +47,7 @@ def article_list(request, slug):
     membership = membership_or_404(request.user, slug)
     listing = article_listing(membership.project, request.GET)
     context = {"project": membership.project, "membership": membership, "listing": listing}
-    template = "articles/article_list.html"
-    return render(request, f"{template}#list" if request.htmx else template, context)
+    return render_htmx(request, "articles/article_list.html", context, partial="list")
 
 
 def _recent_batches(project):
@@ -162,8 +162,7 @@ def batch_detail(request, slug, batch_id):
         "stalled": batch_is_stalled(batch),
         "can_review": can_edit_metadata(membership, uploaded_by_id=batch.created_by_id),
     }
-    template = "articles/batch.html"
-    return render(request, f"{template}#progress" if request.htmx else template, context)
+    return render_htmx(request, "articles/batch.html", context, partial="progress")
 
 
 def resume(request, slug, batch_id):

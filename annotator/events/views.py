@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from annotator.events.analysis import EventAnalysis, event_analysis
 from annotator.events.layout import group_colour, timeline_layout
 from annotator.events.models import ClaimRelation, Event, RelationKind
 from annotator.events.timeline import Group
+from annotator.htmx import changed
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
@@ -120,16 +122,16 @@ def event_detail(request, slug, event_id):
 
 def _analysis(request, membership, event, error=None):
     """After a change: the groups, table and relations again (htmx), or the page."""
-    if request.htmx:
-        return render(
-            request,
-            "events/event_detail.html#analysis",
-            _event_context(membership, event, error),
-            status=422 if error else 200,
-        )
-    if error:
+    if error and not request.htmx:
         messages.error(request, error)
-    return redirect("events:detail", membership.project.slug, event.pk)
+    return changed(
+        request,
+        template="events/event_detail.html",
+        partial="analysis",
+        context=lambda: _event_context(membership, event, error),
+        redirect_to=reverse("events:detail", args=[membership.project.slug, event.pk]),
+        status=422 if error else 200,
+    )
 
 
 @require_POST

@@ -8,9 +8,7 @@ and dates), people by username (unknown ones are credited to the importing user)
 The suggesters do not run on imported articles: a dataset comes back as it left.
 """
 
-import hashlib
 import json
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,31 +16,25 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
-from annotator.annotations.kinds import KINDS, LINKS
-from annotator.annotations.models import Status
-from annotator.annotations.offsets import utf16_length, utf16_to_codepoint
+from annotator.annotations.kinds import KINDS
 from annotator.annotations.services import (
     SpanError,
     annotation_create,
     annotation_update,
     link_create,
 )
-from annotator.articles.models import Article, ArticleStatus
+from annotator.articles.models import Article
 from annotator.articles.services import article_create
 from annotator.events.models import Event
 from annotator.events.services import EventError, claim_relation_create, event_create
 from annotator.exports.card import schema
+from annotator.exports.dataset_lines import LineError, parse_doccano, parse_ours
 from annotator.sources.models import Source
 from annotator.sources.services import SourceError, assessment_create, source_create
 
 MAX_ERRORS_SHOWN = 200
 PROGRESS_EVERY = 100
-
-
-class LineError(ValueError):
-    """What is wrong with one line, for the person importing it."""
 
 
 @dataclass
@@ -149,9 +141,9 @@ class _Importer:
 
     def line(self, number: int, data: dict):
         if "schema_version" in data:
-            article = self.parse_ours(data)
+            article = parse_ours(data, self.validator)
         elif "text" in data:
-            article = self.parse_doccano(data)
+            article = parse_doccano(data, self.doccano_offsets)
         else:
             raise LineError(
                 "neither an annotator line (no schema_version) nor a doccano line (no text)."
@@ -173,132 +165,6 @@ class _Importer:
         self.pending = (self.pending | {r["id"] for r in article["relations"]}) - done
         for key, value in stats.items():
             setattr(self.report, key, getattr(self.report, key) + value)
-
-    # Parsing ---------------------------------------------------------------------------
-
-    def parse_ours(self, data: dict) -> dict:
-        if not str(data.get("schema_version", "")).startswith("1."):
-            raise LineError(
-                f"schema_version {data.get('schema_version')!r} is not supported (1.x is)."
-            )
-        problem = best_match(self.validator.iter_errors(data))
-        if problem is not None:
-            where = "".join(
-                f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.absolute_path
-            ).lstrip(".")
-            raise LineError(f"{where or 'the line'}: {problem.message}")
-        text = data["text"]
-        _check_text(text)
-        if hashlib.sha256(text.encode()).hexdigest() != data["text_sha256"]:
-            raise LineError("text_sha256 does not match the text.")
-        sources = {s["id"]: s for s in data["sources"]}
-        events = {e["id"]: e for e in data["events"]}
-        span_ids = {s["id"] for s in data["spans"]}
-        if len(span_ids) != len(data["spans"]):
-            raise LineError("two spans have the same id.")
-        for ref in [data["outlet"]] + [s["attributes"]["cited_source"] for s in data["spans"]]:
-            if ref and ref["id"] not in sources:
-                raise LineError(f"source {ref['id']} ({ref['name']}) is not in `sources`.")
-        for span in data["spans"]:
-            event_id = span["attributes"]["event"]
-            if event_id is not None and event_id not in events:
-                raise LineError(f"span {span['id']}: event {event_id} is not in `events`.")
-        for link in data["links"]:
-            if link["from"] not in span_ids or link["to"] not in span_ids:
-                raise LineError(f"link {link['id']} joins a span that is not in `spans`.")
-        for relation in data["relations"]:
-            inside = relation["other_article"] == data["id"]
-            if relation["claim"] not in span_ids or (
-                inside and relation["other_claim"] not in span_ids
-            ):
-                raise LineError(f"relation {relation['id']} names a claim that is not in `spans`.")
-        return {**data, "sources": sources, "events": events}
-
-    def parse_doccano(self, data: dict) -> dict:
-        raw_text = data["text"]
-        if not isinstance(raw_text, str) or not raw_text.strip():
-            raise LineError("text must be a non-empty string.")
-        text = _normalise(raw_text)
-        spans = [
-            self.doccano_span(raw_text, text, index, entity)
-            for index, entity in enumerate(_doccano_entities(data))
-        ]
-        links = []
-        for relation in data.get("relations") or []:
-            try:
-                kind = str(relation["type"]).lower()
-                ends = (relation["from_id"], relation["to_id"])
-            except (KeyError, TypeError) as exc:
-                raise LineError("a relation needs from_id, to_id and type.") from exc
-            if kind not in LINKS:
-                raise LineError(
-                    f"relation type {relation['type']!r} is not one of {', '.join(LINKS)}."
-                )
-            links.append({"id": len(links) + 1, "kind": kind, "from": ends[0], "to": ends[1]})
-        title = str(data.get("title") or (data.get("meta") or {}).get("title") or "").strip()
-        return {
-            "title": title or text.strip().split("\n", 1)[0][:120],
-            "url": str(data.get("url") or ""),
-            "language": str(data.get("language") or ""),
-            "published_at": None,
-            "published_precision": None,
-            "status": ArticleStatus.NEW,
-            "outlet": None,
-            "text": text,
-            "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "id": None,
-            "spans": spans,
-            "links": links,
-            "relations": [],
-            "events": {},
-            "sources": {},
-        }
-
-    def doccano_span(self, raw_text: str, text: str, index: int, entity) -> dict:
-        try:
-            if isinstance(entity, dict):
-                span_id = entity.get("id", index + 1)
-                start, end, label = entity["start_offset"], entity["end_offset"], entity["label"]
-            else:
-                span_id = index + 1
-                start, end, label = entity
-        except (KeyError, TypeError, ValueError) as exc:
-            raise LineError(
-                f"label {index + 1}: expected [start, end, label] or "
-                "{start_offset, end_offset, label}."
-            ) from exc
-        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end:
-            raise LineError(f"label {index + 1}: start and end must be whole numbers, start < end.")
-        kind = str(label).lower()
-        if kind not in KINDS:
-            raise LineError(f"label {index + 1}: {label!r} is not one of {', '.join(KINDS)}.")
-        length = utf16_length(raw_text) if self.doccano_offsets == "utf16" else len(raw_text)
-        if end > length:
-            raise LineError(
-                f"label {index + 1}: {start}–{end} is outside the text (length {length})."
-            )
-        if self.doccano_offsets == "utf16":
-            try:
-                start, end = utf16_to_codepoint(raw_text, start), utf16_to_codepoint(raw_text, end)
-            except ValueError as exc:
-                raise LineError(f"label {index + 1}: {exc}.") from exc
-        # Offsets into the normalised text: normalise what precedes and what is covered.
-        new_start = len(_normalise(raw_text[:start]))
-        quote = _normalise(raw_text[start:end])
-        return {
-            "id": span_id,
-            "kind": kind,
-            "start": new_start,
-            "end": new_start + len(quote),
-            "quote": quote,
-            "attributes": {},
-            "status": Status.DRAFT,
-            "annotator": None,
-            "reviewer": None,
-            "reviewed_at": None,
-            "review_comment": "",
-            "note": "",
-        }
 
     # Storing ---------------------------------------------------------------------------
 
@@ -469,26 +335,6 @@ _SOURCE_FIELDS = (
     "domain",
     "affiliation_note",
 )
-
-
-def _doccano_entities(data: dict) -> list:
-    entities = data.get("entities", data.get("label", data.get("labels", [])))
-    if entities is None:
-        return []
-    if not isinstance(entities, list):
-        raise LineError("`label` / `entities` must be a list.")
-    return entities
-
-
-def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _check_text(text: str) -> None:
-    if "\r" in text or not unicodedata.is_normalized("NFC", text):
-        raise LineError("text must be NFC with \\n line ends (as annotator exports it).")
-    if not text.strip():
-        raise LineError("text is blank.")
 
 
 def _datetime(value: str | None) -> datetime | None:

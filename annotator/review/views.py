@@ -19,7 +19,7 @@ from annotator.annotations.kinds import KINDS
 from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import AnnotationConflict
 from annotator.articles.models import Article, ArticleStatus
-from annotator.htmx import refused
+from annotator.htmx import changed, refused, render_htmx
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.review import services
@@ -60,8 +60,7 @@ def queue(request, slug):
         "page": page,
         "query": _query_without_page(request),
     }
-    template = "review/queue.html#queue" if request.htmx else "review/queue.html"
-    return render(request, template, context)
+    return render_htmx(request, "review/queue.html", context, partial="queue")
 
 
 def _query_without_page(request) -> str:
@@ -107,16 +106,22 @@ def review_article(request, slug, article_id):
 
 
 def _done(request, membership, article, selected_id=None, *, status=200, flash="", advance=False):
+    """After a decision: the items, text and progress again (htmx), or back to the page,
+    on the next undecided item (which the context works out)."""
     article.refresh_from_db(fields=["status"])  # a decision may have made it reviewed
     context = _review_context(membership, article, selected_id, advance=advance)
-    if request.htmx:
-        context["flash_error"] = flash
-        return render(request, "review/article.html#update", context, status=status)
-    if flash:
+    context["flash_error"] = flash
+    if flash and not request.htmx:
         messages.error(request, flash)
     selected_id = context["selected_id"]
     url = reverse("review:article", args=[membership.project.slug, article.pk])
-    return redirect(f"{url}?selected={selected_id}" if selected_id else url)
+    return changed(
+        request,
+        template="review/article.html",
+        context=lambda: context,
+        redirect_to=f"{url}?selected={selected_id}" if selected_id else url,
+        status=status,
+    )
 
 
 def _error(request, membership, article, message, *, status=422):

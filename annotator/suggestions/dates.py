@@ -23,6 +23,7 @@ from functools import cache
 import regex
 from dateparser.date import DateDataParser
 
+from annotator.months import AR_MONTH_VARIANTS, AR_MONTHS, EN_MONTH_ABBREVIATIONS, EN_MONTHS
 from annotator.suggestions.lexicon import (
     AR_LETTER,
     AR_MARKS,
@@ -34,34 +35,6 @@ from annotator.suggestions.lexicon import (
 DAY, MONTH, APPROXIMATE = "day", "month", "approximate"
 
 EN_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-EN_MONTH_ABBR = [
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sept",
-    "Oct",
-    "Nov",
-    "Dec",
-]
 EN_NUMBERS = {"a": 1, "an": 1} | {
     word: n
     for n, word in enumerate(
@@ -70,22 +43,6 @@ EN_NUMBERS = {"a": 1, "an": 1} | {
 }
 # Weekday names as dateparser knows them; the patterns accept any alef/hamza spelling.
 AR_WEEKDAYS = ["الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"]
-# (Egyptian name, Levantine name) per month; dateparser knows the first.
-AR_MONTHS = [
-    ("يناير", "كانون الثاني"),
-    ("فبراير", "شباط"),
-    ("مارس", "آذار"),
-    ("أبريل", "نيسان"),
-    ("مايو", "أيار"),
-    ("يونيو", "حزيران"),
-    ("يوليو", "تموز"),
-    ("أغسطس", "آب"),
-    ("سبتمبر", "أيلول"),
-    ("أكتوبر", "تشرين الأول"),
-    ("نوفمبر", "تشرين الثاني"),
-    ("ديسمبر", "كانون الأول"),
-]
-AR_MONTH_VARIANTS = {"إبريل": 4, "ابريل": 4, "يونيه": 6, "يوليه": 7, "اغسطس": 8}
 AR_NUMBER_STEMS = [
     ("واحد", 1),
     ("اثن", 2),
@@ -124,7 +81,8 @@ class DateMention:
 
 _WD = "(?:" + "|".join(EN_WEEKDAYS) + ")"
 _MON = "(?:" + "|".join(EN_MONTHS) + ")"
-_MON_ANY = "(?:" + "|".join(EN_MONTHS + [m for m in EN_MONTH_ABBR if m != "May"]) + r")\.?"
+# Abbreviations as before: "Sept" but not "Sep" (which reads as a word too often).
+_MON_ANY = "(?:" + "|".join(EN_MONTHS + [a for a in EN_MONTH_ABBREVIATIONS if a != "Sep"]) + r")\.?"
 _YEAR = r"(?:19|20)\d\d"
 _MOD = r"(?i:early|mid|late|the end of|the beginning of|the start of|the middle of)"
 _EN_NUM = "(?i:" + "|".join(EN_NUMBERS) + r"|\d+)"
@@ -225,7 +183,7 @@ def _month_number(name: str, language: str) -> int:
         name = name.rstrip(".").capitalize()
         if name in EN_MONTHS:
             return EN_MONTHS.index(name) + 1
-        return [m[:3] for m in EN_MONTH_ABBR].index(name[:3]) + 1
+        return {a[:3]: n for a, n in EN_MONTH_ABBREVIATIONS.items()}[name[:3]]
     first = ar_normalise(regex.split(r"\s*/\s*", name)[0])
     for number, pair in enumerate(AR_MONTHS, 1):
         if first in {ar_normalise(n) for n in pair}:

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 import regex
 
+from annotator.suggestions.attributions import SourceRef, find_attributions, match_source
 from annotator.suggestions.dates import DateMention, find_dates
 from annotator.suggestions.lexicon import (
     AR_LETTER,
@@ -29,22 +30,13 @@ from annotator.suggestions.lexicon import (
     FoldedText,
     ar_normalise,
     find_cues,
-    is_arabic,
     is_number_word,
 )
+from annotator.suggestions.sentences import lang_key, longest_first, sentence_of, sentences
 
 HEDGES, ATTRIBUTIONS, DATES, CLAIMS = "hedges", "attributions", "dates", "claims"
 SUGGESTER_KIND = {HEDGES: "hedge", ATTRIBUTIONS: "attribution", DATES: "date", CLAIMS: "claim"}
 CONFIDENCE = {HEDGES: 0.8, ATTRIBUTIONS: 0.75, DATES: 0.85}
-MAX_SOURCE_WORDS = 6
-
-
-@dataclass(frozen=True)
-class SourceRef:
-    """A project Source as the engine sees it: a key (the pk) and every name it goes by."""
-
-    key: object
-    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,307 +59,15 @@ class Suggestion:
     features: tuple[str, ...] = field(default=())  # claims: why this sentence
 
 
-# ---- Sentences -----------------------------------------------------------------------------
-
-ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "st", "gen", "col", "lt", "sgt", "capt", "maj", "gov", "sen",
-    "rep", "prof", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec", "no", "vs", "etc", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
-}  # fmt: skip
-SENTENCE_BREAK = regex.compile(r"[.!?؟…]+[\"'”»)\]]*(?=\s)|\n+")
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, without the whitespace around it."""
-    spans, start = [], 0
-    for match in SENTENCE_BREAK.finditer(text):
-        if match.group().startswith("."):
-            word = regex.search(
-                r"([\w.]+)\.$", text[max(0, match.start() - 12) : match.start() + 1]
-            )
-            if word and (word.group(1).casefold() in ABBREVIATIONS or len(word.group(1)) == 1):
-                continue
-        end = match.start() if match.group().startswith("\n") else match.end()
-        spans.append((start, end))
-        start = match.end()
-    spans.append((start, len(text)))
-    result = []
-    for s, e in spans:
-        chunk = text[s:e]
-        stripped = chunk.strip()
-        if stripped:
-            lead = len(chunk) - len(chunk.lstrip())
-            result.append((s + lead, s + lead + len(stripped)))
-    return result
-
-
-def _sentence_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
-    for span in spans:
-        if span[0] <= position < span[1]:
-            return span
-    return (position, position)
-
-
 # ---- Hedges --------------------------------------------------------------------------------
-
-
-def _lang(language: str) -> str:
-    return "ar" if is_arabic(language) else "en"
 
 
 def find_hedges(text: str, language: str, disabled=frozenset(), folded=None) -> list[dict]:
     found = [
         {"start": start, "end": end, "rule": cue.rule, "hedge_type": cue.type}
-        for start, end, cue in find_cues(text, "hedge", _lang(language), disabled, folded)
+        for start, end, cue in find_cues(text, "hedge", lang_key(language), disabled, folded)
     ]
-    return _longest_first(found)
-
-
-def _longest_first(found: list[dict]) -> list[dict]:
-    """Drop matches inside or overlapping a longer match (e.g. "sources" in "security sources")."""
-    kept: list[dict] = []
-    for item in sorted(found, key=lambda f: (-(f["end"] - f["start"]), f["start"])):
-        if not any(item["start"] < k["end"] and k["start"] < item["end"] for k in kept):
-            kept.append(item)
-    return sorted(kept, key=lambda f: f["start"])
-
-
-# ---- Attributions --------------------------------------------------------------------------
-
-TOKEN = regex.compile(rf"[\w{AR_MARKS}'’.-]+|[^\s\w{AR_MARKS}]")
-CLAUSE_PUNCT = set(',;:()[]«»"“”—–،؛!?؟')
-EN_STOP_BEFORE = {
-    "that", "and", "but", "as", "while", "when", "after", "before", "which", "who", "because",
-    "so", "if", "than", "where", "whom", "whose", "since", "although", "though", "meanwhile",
-}  # fmt: skip
-EN_NOT_SUBJECT_END = {
-    "the", "a", "an", "of", "to", "was", "were", "is", "are", "be", "been", "being", "has",
-    "have", "had", "widely", "first", "newly", "previously", "not", "also", "it", "by", "in",
-    "for", "with", "on", "at", "from",
-}  # fmt: skip
-EN_STOP_AFTER = {
-    "that", "which", "who", "as", "while", "when", "after", "before", "because", "but", "on",
-    "since", "during", "following", "is", "was", "were", "are", "has", "have", "had", "will",
-    "would", "said", "told", "says", "reported", "added", "late", "early", "last", "this",
-    "yesterday", "today", "it", "its", "their", "his", "her", "in", "at",
-}  # fmt: skip
-AR_STOP_AFTER = {
-    ar_normalise(w)
-    for w in [
-        "إن",
-        "أن",
-        "أنّ",
-        "إنّ",
-        "بأن",
-        "بان",
-        "إنه",
-        "أنه",
-        "أنها",
-        "إنها",
-        "أنهم",
-        "إنهم",
-        "بأنه",
-        "بأنها",
-        "ان",
-        "انه",
-        "انها",
-        "الذي",
-        "التي",
-        "الذين",
-        "عن",
-        "يوم",
-        "أمس",
-        "اليوم",
-        "صباح",
-        "مساء",
-        "فجر",
-        "الأحد",
-        "الاثنين",
-        "الإثنين",
-        "الثلاثاء",
-        "الأربعاء",
-        "الخميس",
-        "الجمعة",
-        "السبت",
-        "خلال",
-        "حول",
-        "على",
-        "إلى",
-        "بعد",
-        "قبل",
-        "منذ",
-        "حين",
-        "عندما",
-        "لكن",
-    ]
-}
-AR_RECIPIENT = regex.compile(
-    rf"^ل[{AR_MARKS}]*(?:ـ|ل|ص[{AR_MARKS}]*ح[{AR_MARKS}]*ي[{AR_MARKS}]*ف|و[{AR_MARKS}]*ك[{AR_MARKS}]*ا|ق[{AR_MARKS}]*ن[{AR_MARKS}]*ا|م[{AR_MARKS}]*و[{AR_MARKS}]*ق[{AR_MARKS}]*ع|ش[{AR_MARKS}]*ب[{AR_MARKS}]*ك|م[{AR_MARKS}]*ر[{AR_MARKS}]*ا|«|\")"  # noqa: E501
-)
-PARENTHESIS = regex.compile(r"[ \u00a0]*\([^()\n]{1,60}\)")
-EN_INVERTED = {"said", "says", "told", "added", "wrote", "stated"}
-EN_WITH_OBJECT = {"told", "tells", "quoted", "cited"}
-
-
-def _tokens(text: str, start: int, end: int):
-    return [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text, start, end)]
-
-
-def _source_before(text: str, sentence: tuple[int, int], cue_start: int):
-    """(start, end) of the subject phrase before a cue ("two local officials"), or None.
-
-    Skips one apposition between commas: "The sources, who spoke on condition of
-    anonymity, said" gives "The sources".
-    """
-    tokens = _tokens(text, sentence[0], cue_start)
-    chosen = _subject(tokens)
-    if not chosen and tokens and tokens[-1][2] == ",":
-        commas = [i for i, t in enumerate(tokens[:-1]) if t[2] == ","]
-        if commas and len(tokens) - 1 - commas[-1] <= 14:
-            chosen = _subject(tokens[: commas[-1]])
-    if not chosen or chosen[-1][2].casefold() in EN_NOT_SUBJECT_END:
-        return None
-    return chosen[0][0], chosen[-1][1]
-
-
-def _subject(tokens) -> list:
-    """The words at the end of `tokens` back to a clause boundary, if few enough."""
-    chosen = []
-    for token in reversed(tokens):
-        word = token[2]
-        if word in CLAUSE_PUNCT or word.casefold() in EN_STOP_BEFORE:
-            break
-        chosen.insert(0, token)
-    return chosen if len(chosen) <= MAX_SOURCE_WORDS else []
-
-
-def _phrase_after(text: str, sentence: tuple[int, int], position: int, stop: set, language: str):
-    """(start, end) of the phrase following a cue, up to a clause boundary, or None."""
-    chosen = []
-    for token in _tokens(text, position, sentence[1]):
-        word = token[2]
-        if language == "ar" and word in "«»":  # a name in guillemets: وفقاً لـ«الساحل»
-            chosen.append(token)
-            if word == "»":
-                break
-            continue
-        key = ar_normalise(word) if language == "ar" else word.casefold()
-        if word in CLAUSE_PUNCT or word == "." or key in stop or len(chosen) >= MAX_SOURCE_WORDS:
-            break
-        if language == "ar" and key.lstrip("وف") in stop and len(key) > 2:
-            break
-        chosen.append(token)
-    if not chosen:
-        return None
-    start, end = chosen[0][0], chosen[-1][1]
-    while end > start and text[end - 1] in ".'’":
-        end -= 1
-    parenthesis = PARENTHESIS.match(text, end, sentence[1])
-    if parenthesis:  # "وكالة ميريديان (Meridian Wire)": the name in another script
-        end = parenthesis.end()
-    return (start, end) if end > start else None
-
-
-def find_attributions(
-    text: str, language: str, spans, disabled=frozenset(), folded=None
-) -> list[dict]:
-    lang = _lang(language)
-    found, fixed = [], []
-    for start, end, cue in find_cues(text, "attribution", lang, disabled, folded):
-        sentence = _sentence_of(spans, start)
-        item = _attribution(text, lang, cue, sentence, start, end)
-        if item:
-            (fixed if cue.type == "fixed" else found).append(item)
-    found = _longest_first(found)
-    return _merge_fixed(text, found, fixed)
-
-
-def _attribution(text, lang, cue, sentence, start, end):
-    item = {"start": start, "end": end, "rule": cue.rule, "source": None}
-    if cue.type == "fixed":
-        return item
-    if lang == "en" and cue.type == "source_before":
-        source = _source_before(text, sentence, start)
-        if source is None and cue.cue in EN_INVERTED:
-            source = _phrase_after(text, sentence, end, EN_STOP_AFTER, lang)  # ", said Ali"
-            if source and not text[source[0]].isupper():
-                source = None
-        if source is None:
-            return None
-        item["start"], item["end"] = min(start, source[0]), max(end, source[1])
-        if cue.cue in EN_WITH_OBJECT and source[0] < start:  # "told Meridian Wire"
-            addressee = _phrase_after(text, sentence, end, EN_STOP_AFTER, lang)
-            if addressee:
-                item["end"] = addressee[1]
-        item["source"] = source
-        return item
-    stop = AR_STOP_AFTER if lang == "ar" else EN_STOP_AFTER
-    if "near" in cue.conditions:  # "نقلت وكالة X عن مصدر": the source is after عن
-        stop = stop - {"عن"}
-    phrase = _phrase_after(text, sentence, end, stop, lang)
-    if phrase is None:
-        return item if lang == "ar" and cue.cue.startswith(("قال", "أفاد")) else None
-    item["end"] = phrase[1]
-    item["source"] = _ar_source_part(text, phrase) if lang == "ar" else phrase
-    return item
-
-
-def _ar_source_part(text: str, phrase: tuple[int, int]) -> tuple[int, int]:
-    """The cited source in "مصادر محلية لصحيفة الساحل": the words before the addressee."""
-    tokens = _tokens(text, *phrase)
-    words = []
-    for token in tokens:
-        if words and AR_RECIPIENT.match(token[2]):
-            break
-        if ar_normalise(token[2]) == "عن":  # "نقلت وكالة X عن مصدر": the inner source
-            words = []
-            continue
-        words.append(token)
-    return (words[0][0], words[-1][1]) if words else phrase
-
-
-def _merge_fixed(text: str, found: list[dict], fixed: list[dict]) -> list[dict]:
-    """Join "in a statement"/"في بيان" to the attribution next to it, or keep it alone."""
-    for extra in fixed:
-        for item in found:
-            if item["start"] <= extra["start"] and extra["end"] <= item["end"]:
-                break
-            gap = (
-                text[item["end"] : extra["start"]]
-                if item["end"] <= extra["start"]
-                else text[extra["end"] : item["start"]]
-            )
-            if not gap.strip():
-                item["start"] = min(item["start"], extra["start"])
-                item["end"] = max(item["end"], extra["end"])
-                break
-        else:
-            found.append(extra)
-    return _longest_first(found)
-
-
-# ---- Sources -------------------------------------------------------------------------------
-
-
-def _name_key(name: str) -> str:
-    return " ".join(regex.findall(r"\w+", ar_normalise(name)))
-
-
-def match_source(phrase: str, sources: list[SourceRef]):
-    """The key of the source whose name (or other name) occurs in `phrase`; longest wins."""
-    words = regex.findall(r"\w+", ar_normalise(phrase))
-    # Arabic clitics: "لصحيفة" → "صحيفة", "والساحل" → "الساحل".
-    variants = [words, [regex.sub(r"^(?:[وف]?[بلك]|[وف])(?=\w{3})", "", w) for w in words]]
-    best, best_length = None, 0
-    for source in sources:
-        for name in source.names:
-            key = _name_key(name)
-            if not key or len(key) <= best_length:
-                continue
-            pattern = regex.compile(rf"(?<!\w)(?:ال)?{regex.escape(key)}(?!\w)")
-            if any(pattern.search(" ".join(v)) for v in variants):
-                best, best_length = source.key, len(key)
-    return best
+    return longest_first(found)
 
 
 # ---- Claims --------------------------------------------------------------------------------
@@ -429,7 +129,7 @@ MIN_CLAIM_WORDS = 5
 
 def _features(text: str, language: str, span, has_attribution: bool, has_date: bool) -> list:
     sentence = text[span[0] : span[1]]
-    lang = _lang(language)
+    lang = lang_key(language)
     features = []
     if has_attribution or (EN_REPORTING if lang == "en" else AR_REPORTING).search(sentence):
         features.append("reporting")
@@ -479,7 +179,7 @@ def suggest(
     disabled: frozenset | set = frozenset(),
 ) -> list[Suggestion]:
     """All suggestions for one article text; rules in `disabled` (rule ids) are skipped."""
-    lang = _lang(language)
+    lang = lang_key(language)
     spans = sentences(text)
     folded = FoldedText.of(text, lang) if lang == "ar" else None
     hedges = find_hedges(text, lang, disabled, folded)
@@ -513,7 +213,7 @@ def suggest(
         )
 
     def claim_of(position: int):
-        sentence = _sentence_of(spans, position)
+        sentence = sentence_of(spans, position)
         claim = claims.get(sentence)
         return sentence, (claim.start, claim.end) if claim else None
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import regex
 
+from annotator.months import AR_MONTH_VARIANTS, AR_MONTHS, EN_MONTH_ABBREVIATIONS, EN_MONTHS
+
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 
 # Arabic combining marks (harakat, shadda, sukun, dagger alef, Quranic marks) and tatweel.
@@ -88,34 +90,7 @@ AR_NUMBER_STEMS = [
     "مليار",
 ]
 AR_NUMBER_WORDS = set(["ست", "سته", "ستين", "ستون", "الف", "الاف", "الفي", "نصف", "ربع"])
-EN_MONTH_NAMES = set(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Sept",
-        "Oct",
-        "Nov",
-        "Dec",
-    ]
-)
+EN_MONTH_NAMES = set(EN_MONTHS) | set(EN_MONTH_ABBREVIATIONS)
 NEXT_WORD = regex.compile(rf"[\s\u00a0«»\"“”(]*([{WORD_CHARS}%.,]+)")
 PREV_WORD = regex.compile(rf"([{WORD_CHARS}]+)[\s\u00a0]*$")
 
@@ -133,36 +108,13 @@ def ar_normalise(text: str) -> str:
     return _AR_MARKS_RE.sub("", text).translate(_AR_FOLD).casefold()
 
 
-AR_MONTH_NAMES = [
-    ar_normalise(m)
-    for m in [
-        "يناير",
-        "فبراير",
-        "مارس",
-        "أبريل",
-        "إبريل",
-        "مايو",
-        "يونيو",
-        "يونيه",
-        "يوليو",
-        "يوليه",
-        "أغسطس",
-        "سبتمبر",
-        "أكتوبر",
-        "نوفمبر",
-        "ديسمبر",
-        "كانون",
-        "شباط",
-        "آذار",
-        "نيسان",
-        "أيار",
-        "حزيران",
-        "تموز",
-        "آب",
-        "أيلول",
-        "تشرين",
-    ]
-]
+# How a month's name starts ("كانون" of "كانون الثاني"), normalised.
+AR_MONTH_NAMES = list(
+    dict.fromkeys(
+        ar_normalise(name.split()[0])
+        for name in [*(e for e, _ in AR_MONTHS), *AR_MONTH_VARIANTS, *(le for _, le in AR_MONTHS)]
+    )
+)
 
 
 def ar_letters(word: str) -> str:

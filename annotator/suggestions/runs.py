@@ -16,7 +16,8 @@ from annotator.annotations.services import annotation_create, link_create
 from annotator.articles.models import Article
 from annotator.sources.models import Source
 from annotator.suggestions import ranker
-from annotator.suggestions.engine import SourceRef, Suggestion, suggest
+from annotator.suggestions.attributions import SourceRef
+from annotator.suggestions.engine import Suggestion, suggest
 from annotator.suggestions.models import (
     DateSuggestion,
     RuleSetting,
