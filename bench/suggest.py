@@ -8,6 +8,13 @@ boundaries of attributions are a matter of taste); exact-boundary figures are pr
 Dates count as resolved correctly when day and precision equal the gold resolution.
 Timing: articles of about 3,000 characters made by joining gold paragraphs of one language,
 run after one warm-up call (the first call loads dateparser's language data, ~0.2 s).
+
+Claims are scored last, on whole articles (claims.jsonl, with headline, byline, dateline,
+captions and related links): a claim suggestion is right when it overlaps a gold claim, one
+to one (pairs taken greedily by the length of their overlap, so one sentence-wide suggestion
+cannot count for two gold claims); "exact" means the same boundaries. Also per language:
+suggestions per article, suggestions on clutter lines (the lines listed in each article's
+`clutter`), and the mean character overlap (intersection / union) of the matched pairs.
 """
 
 import argparse
@@ -30,6 +37,7 @@ GOLD_FILES = [
     ("paragraphs.jsonl", "gold set (used while tuning)"),
     ("heldout.jsonl", "held-out set (never tuned on)"),
 ]
+CLAIMS_FILE = "claims.jsonl"  # whole articles with page clutter; gold claims only
 
 
 def load(name="paragraphs.jsonl"):
@@ -149,6 +157,116 @@ def timing(paragraphs, sources, length=3000, repeat=30):
         )
 
 
+# ---- Claims (whole articles) ----------------------------------------------------------------
+
+
+def load_claims(name=CLAIMS_FILE):
+    articles = [json.loads(line) for line in (GOLD / name).open(encoding="utf-8")]
+    for a in articles:
+        text = a["text"]
+        for c in a["claims"]:
+            assert text[c["start"] : c["end"]] == c["quote"], (a["id"], c)
+        assert len(a["clutter"]) == len(a.get("clutter_kinds", a["clutter"])), a["id"]
+        for start, end in a["clutter"]:  # whole lines, and no gold claim on them
+            assert (start == 0 or text[start - 1] == "\n") and (
+                end == len(text) or text[end] == "\n"
+            ), (a["id"], start, end)
+            assert not any(overlaps(c, {"start": start, "end": end}) for c in a["claims"]), a["id"]
+    return articles
+
+
+def overlap_length(a, b) -> int:
+    return max(0, min(a["end"], b["end"]) - max(a["start"], b["start"]))
+
+
+def match_one_to_one(pred, gold) -> list[tuple[int, int]]:
+    """(pred index, gold index) pairs, taken greedily by the length of their overlap."""
+    candidates = sorted(
+        (
+            (-overlap_length(s, g), g["start"], i, j)
+            for i, s in enumerate(pred)
+            for j, g in enumerate(gold)
+            if overlaps(s, g)
+        )
+    )
+    used_pred, used_gold, pairs = set(), set(), []
+    for _, _, i, j in candidates:
+        if i not in used_pred and j not in used_gold:
+            used_pred.add(i)
+            used_gold.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+def score_claims(articles, sources, show_errors: bool):
+    counts = defaultdict(lambda: defaultdict(int))
+    on_clutter_by_kind = defaultdict(int)
+    for a in articles:
+        published = datetime.fromisoformat(a["published_at"])
+        found = suggest(a["text"], a["language"], published, sources)
+        pred = [vars(s) for s in found if s.kind == "claim"]
+        gold = a["claims"]
+        clutter = [
+            ({"start": start, "end": end}, kind)
+            for (start, end), kind in zip(
+                a["clutter"], a.get("clutter_kinds", ["clutter"] * len(a["clutter"])), strict=True
+            )
+        ]
+        pairs = match_one_to_one(pred, gold)
+        c = counts[a["language"]]
+        c["articles"] += 1
+        c["gold"] += len(gold)
+        c["pred"] += len(pred)
+        c["right"] += len(pairs)
+        for i, j in pairs:
+            s, g = pred[i], gold[j]
+            c["exact"] += (s["start"], s["end"]) == (g["start"], g["end"])
+            union = max(s["end"], g["end"]) - min(s["start"], g["start"])
+            c["iou"] += overlap_length(s, g) / union
+        matched_pred = {i for i, _ in pairs}
+        matched_gold = {j for _, j in pairs}
+        for i, s in enumerate(pred):
+            kinds = [kind for span, kind in clutter if overlaps(s, span)]
+            if kinds:
+                c["on_clutter"] += 1
+                on_clutter_by_kind[kinds[0]] += 1
+            if show_errors and i not in matched_pred:
+                where = kinds[0] if kinds else "body"
+                taken = any(overlaps(s, g) for g in gold)
+                also = ", overlaps a claim matched to another" if taken else ""
+                print(f"  FALSE {a['id']} claim [{where}]: {s['quote']!r} ({s['rule']}{also})")
+        if show_errors:
+            for j, g in enumerate(gold):
+                if j not in matched_gold:
+                    also = (
+                        " (overlapped by a suggestion matched to another claim)"
+                        if any(overlaps(s, g) for s in pred)
+                        else ""
+                    )
+                    print(f"  MISS {a['id']} claim: {g['quote']!r}{also}")
+    return counts, on_clutter_by_kind
+
+
+def print_claim_scores(counts, on_clutter_by_kind):
+    print(f"{'lang':4} {'arts':>4} {'gold':>4} {'sugg':>4}  {'prec':>5} {'recall':>6}  "
+          f"{'exact P':>7} {'exact R':>7}  {'sugg/art':>8}  {'on clutter':>11}  "
+          "overlap")  # fmt: skip
+    total = defaultdict(int)
+    for language in ("en", "ar"):
+        for key, value in counts[language].items():
+            total[key] += value
+    for language, c in (("en", counts["en"]), ("ar", counts["ar"]), ("all", total)):
+        clutter = f"{c['on_clutter']} ({ratio(c['on_clutter'], c['pred'])})"
+        print(
+            f"{language:4} {c['articles']:4} {c['gold']:4} {c['pred']:4}  "
+            f"{ratio(c['right'], c['pred']):>5} {ratio(c['right'], c['gold']):>6}  "
+            f"{ratio(c['exact'], c['pred']):>7} {ratio(c['exact'], c['gold']):>7}  "
+            f"{ratio(c['pred'], c['articles']):>8}  {clutter:>11}  {ratio(c['iou'], c['right'])}"
+        )
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(on_clutter_by_kind.items()))
+    print(f"suggestions on clutter lines by kind of line: {kinds or 'none'}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list misses and false suggestions")
@@ -162,6 +280,15 @@ def main(argv=None):
         print_scores(score(paragraphs, sources, args.errors))
         print()
     timing(*load())
+    articles = load_claims()
+    languages = defaultdict(int)
+    for a in articles:
+        languages[a["language"]] += 1
+    print(
+        f"\nclaims: {CLAIMS_FILE}, {len(articles)} articles ({dict(languages)}); "
+        "right = overlaps a gold claim, one to one"
+    )
+    print_claim_scores(*score_claims(articles, load()[1], args.errors))
 
 
 if __name__ == "__main__":

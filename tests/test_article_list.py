@@ -92,8 +92,8 @@ def test_filters_sort_and_counts(login, team, articles):
     assert oldest[-1] == "Orchard harvest begins early"  # undated ones last
     # Per-article counts of the annotated article (claims / attributions / hedges).
     page = get(client, team)
-    annotated = next(a for a in page.context["listing"].articles if a.claim_count)
-    assert annotated.claim_count == annotated.annotations.filter(kind="claim").count()
+    annotated = next(a for a in page.context["listing"].articles if a.counts.get("claim"))
+    assert annotated.counts["claim"] == annotated.annotations.filter(kind="claim").count()
 
 
 def test_htmx_gets_only_the_list_and_bad_filters_are_ignored(login, team, articles):

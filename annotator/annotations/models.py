@@ -171,6 +171,13 @@ class Annotation(models.Model):
                 name="annotation_hedge_type_valid",
             ),
             *_kind_field_checks(),
+            # One person marks one passage as one kind once: no twins (suggestions, with no
+            # author, and rejected spans aside).
+            models.UniqueConstraint(
+                fields=["article", "kind", "start", "end", "created_by"],
+                condition=~models.Q(status__in=["rejected", "suggested"]),
+                name="annotation_one_span_per_author",
+            ),
         ]
 
         triggers = [

@@ -11,6 +11,8 @@ acting; None is the app itself (suggesters, the worker), which no role check sto
     link_create(*, from_annotation, to_annotation, kind, created_by);  link_delete(*, link, user)
 """
 
+from dataclasses import dataclass
+
 import pghistory
 from django.db import IntegrityError, transaction
 
@@ -18,7 +20,9 @@ from annotator.annotations.access import edit_check
 from annotator.annotations.kinds import KINDS, LINKS, kind_fields
 from annotator.annotations.models import KIND_FIELD_EMPTY, Annotation, Link, Status
 from annotator.annotations.offsets import span_context, span_problem
+from annotator.annotations.signals import suggestion_taken
 from annotator.articles.models import Article, ArticleStatus
+from annotator.articles.services import article_work_started
 from annotator.projects.models import Role
 
 SPAN_FIELDS = ("start", "end", "quote")
@@ -80,11 +84,21 @@ def annotation_create(
     status: str = Status.DRAFT,
     **fields,
 ) -> Annotation:
+    """A new span. A person's span over an open suggestion of the same kind and (nearly) the
+    same span takes that suggestion over instead, keeping its links: a span and its twin
+    never coexist."""
     _check_span(article, start, end, quote)
     _check_kind_fields(kind, fields)
     prefix, suffix = span_context(article.text, start, end)
+    by_person = created_by is not None and status != Status.SUGGESTED
     try:
         with transaction.atomic(), _history(created_by):
+            if by_person:
+                _check_not_marked(article.pk, kind, start, end, created_by)
+                twin = _open_twin(article, kind, start, end)
+                if twin is not None:
+                    span = {"start": start, "end": end, "quote": quote}
+                    return _take_over(twin, created_by, status, span, fields)
             annotation = Annotation.objects.create(
                 article=article,
                 kind=kind,
@@ -97,21 +111,85 @@ def annotation_create(
                 created_by=created_by,
                 **fields,
             )
-            _article_moves_on(article, status)
+            if by_person:
+                _article_moves_on(article, status)
     except IntegrityError as error:
         raise _refused_by_database(error) from error
     return annotation
 
 
+# A person's span and an open suggestion overlapping it this much (shared / union) are one.
+NEARLY_THE_SAME = 0.75
+
+
+@dataclass(frozen=True)
+class SuggestedSpan:
+    """A suggestion as it was before a person took it over (for the decision record)."""
+
+    article_id: int
+    kind: str
+    start: int
+    end: int
+    quote: str
+    suggested_by: str
+    suggestion_rule: str
+    confidence: float | None
+
+
+def _open_twin(article: Article, kind: str, start: int, end: int) -> Annotation | None:
+    """The open suggestion of `kind` closest to start–end, if (nearly) the same span."""
+    best, best_share = None, NEARLY_THE_SAME
+    for candidate in Annotation.objects.filter(
+        article=article, kind=kind, status=Status.SUGGESTED, start__lt=end, end__gt=start
+    ).select_for_update():
+        shared = min(end, candidate.end) - max(start, candidate.start)
+        share = shared / (max(end, candidate.end) - min(start, candidate.start))
+        if share >= best_share:
+            best, best_share = candidate, share
+    return best
+
+
+def _take_over(twin: Annotation, person, status: str, span: dict, fields: dict) -> Annotation:
+    suggested = SuggestedSpan(
+        twin.article_id,
+        twin.kind,
+        twin.start,
+        twin.end,
+        twin.quote,
+        twin.suggested_by,
+        twin.suggestion_rule,
+        twin.confidence,
+    )
+    changes = {"status": status, "created_by": person, **span, **fields}
+    taken = annotation_update(annotation=twin, version=twin.version, user=person, **changes)
+    _article_moves_on(taken.article, status)
+    suggestion_taken.send(sender=Annotation, annotation=taken, suggested=suggested, user=person)
+    return taken
+
+
+def _check_not_marked(
+    article_id: int, kind: str, start: int, end: int, person, other_than: int | None = None
+) -> None:
+    """A person marks a passage as one kind once (the database refuses a second one)."""
+    mine = (
+        Annotation.objects.filter(
+            article_id=article_id, kind=kind, start=start, end=end, created_by=person
+        )
+        .exclude(status__in=[Status.REJECTED, Status.SUGGESTED])
+        .exclude(pk=other_than)
+    )
+    if mine.exists():
+        raise SpanError(f"You have marked this passage as a {kind} already.")
+
+
 def _article_moves_on(article: Article, status: str) -> None:
-    """The first span starts the work; new work on a reviewed article sends it back to the
-    review queue. (Checked here first: most saves change no status.)"""
-    moves = {ArticleStatus.NEW: ArticleStatus.IN_PROGRESS}
-    if status == Status.DRAFT:
-        moves[ArticleStatus.REVIEWED] = ArticleStatus.READY
-    if article.status in moves:
-        Article.objects.filter(pk=article.pk, status=article.status).update(
-            status=moves[article.status]
+    """A person's first span starts the work; new work on a reviewed article sends it back
+    to the review queue. (Checked here first: most saves change no status.)"""
+    if article.status == ArticleStatus.NEW:
+        article_work_started(article_id=article.pk)
+    elif article.status == ArticleStatus.REVIEWED and status == Status.DRAFT:
+        Article.objects.filter(pk=article.pk, status=ArticleStatus.REVIEWED).update(
+            status=ArticleStatus.READY
         )
 
 
@@ -166,6 +244,15 @@ def annotation_update(*, annotation: Annotation, version: int, user, **changes) 
                 _drop_links_not_fitting(current)
             for field, value in changes.items():
                 setattr(current, field, value)
+            if current.created_by_id and current.status not in (Status.REJECTED, Status.SUGGESTED):
+                _check_not_marked(
+                    current.article_id,
+                    current.kind,
+                    current.start,
+                    current.end,
+                    current.created_by_id,
+                    other_than=current.pk,
+                )
             current.version += 1
             current.save()
     except IntegrityError as error:

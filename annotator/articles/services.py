@@ -222,6 +222,14 @@ def article_create(
         )
 
 
+def article_work_started(*, article_id: int) -> None:
+    """A person made, accepted or rejected an annotation: a new article is in progress.
+    (The suggesters' proposals alone leave it new.)"""
+    Article.objects.filter(pk=article_id, status=ArticleStatus.NEW).update(
+        status=ArticleStatus.IN_PROGRESS, updated_at=timezone.now()
+    )
+
+
 def article_status_set(*, article: Article, status: str, user) -> Article:
     """Mark an article ready for review, or back in progress. Any member may; reopening a
     reviewed article is for reviewers and owners."""

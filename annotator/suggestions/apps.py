@@ -8,7 +8,11 @@ class SuggestionsConfig(AppConfig):
     def ready(self):
         # The articles app announces imported articles; the suggesters then run on them in
         # the background. (A signal: articles does not know the apps built on it.)
+        # A person's span taking an open suggestion over is recorded as a decision.
+        from annotator.annotations.signals import suggestion_taken
         from annotator.articles.signals import article_imported
+        from annotator.suggestions.services import suggestion_taken_record
         from annotator.suggestions.tasks import suggestions_enqueue_on_import
 
         article_imported.connect(suggestions_enqueue_on_import, dispatch_uid="suggestions")
+        suggestion_taken.connect(suggestion_taken_record, dispatch_uid="suggestions")

@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from annotator.annotations.access import edit_check
 from annotator.annotations.models import Annotation, Status
-from annotator.annotations.services import annotation_delete, annotation_update
+from annotator.annotations.services import SpanError, annotation_delete, annotation_update
 from annotator.articles.models import Article
+from annotator.articles.services import article_work_started
 from annotator.projects.access import role_check
 from annotator.projects.models import Role
 from annotator.suggestions import tasks
@@ -117,20 +118,49 @@ def suggestion_accept(
             if overlapping:
                 raise SuggestionOverlap(overlapping)
         decision = _decision(current, Decision.EDITED if edited else Decision.ACCEPTED, user)
-        accepted = annotation_update(
-            annotation=current,
-            version=current.version,
-            user=user,
-            status=Status.DRAFT,
-            created_by=user,
-            **changes,
-        )
+        try:
+            accepted = annotation_update(
+                annotation=current,
+                version=current.version,
+                user=user,
+                status=Status.DRAFT,
+                created_by=user,
+                **changes,
+            )
+        except SpanError as error:  # e.g. the person has this very span already
+            raise SuggestionError(f"{error} Reject the suggestion instead.") from error
         decision.annotation = accepted
         decision.save(update_fields=["annotation"])
-    rules_review(project=current.article.project, rules=[decision.rule])
-    if decision.kind == SuggestionKind.CLAIM:
-        tasks.claim_ranker_enqueue_if_due(current.article.project, decision)
+        article_work_started(article_id=current.article_id)
+    _learn(current.article.project, decision)
     return accepted
+
+
+def _learn(project, decision: SuggestionDecision) -> None:
+    """After a decision: switch off rules that keep failing; retrain the claim ranker."""
+    rules_review(project=project, rules=[decision.rule])
+    if decision.kind == SuggestionKind.CLAIM:
+        tasks.claim_ranker_enqueue_if_due(project, decision)
+
+
+def suggestion_taken_record(sender, *, annotation, suggested, user, **kwargs) -> None:
+    """A person's new span took an open suggestion over (annotations.signals): recorded as
+    accepted, or edited if the span moved, like an accept in the workspace."""
+    moved = (suggested.start, suggested.end) != (annotation.start, annotation.end)
+    decision = SuggestionDecision.objects.create(
+        article_id=suggested.article_id,
+        kind=suggested.kind,
+        start=suggested.start,
+        end=suggested.end,
+        quote=suggested.quote,
+        suggester=suggested.suggested_by or SUGGESTER_FOR_KIND[suggested.kind],
+        rule=suggested.suggestion_rule or f"{suggested.kind}:unknown",
+        confidence=suggested.confidence,
+        decision=Decision.EDITED if moved else Decision.ACCEPTED,
+        annotation=annotation,
+        decided_by=user,
+    )
+    transaction.on_commit(lambda: _learn(annotation.article.project, decision))
 
 
 def _differs(annotation: Annotation, name: str, value) -> bool:
@@ -147,9 +177,8 @@ def suggestion_reject(*, annotation: Annotation, user) -> SuggestionDecision:
         current = _locked_suggestion(annotation, user)
         decision = _decision(current, Decision.REJECTED, user)
         annotation_delete(annotation=current, user=user)
-    rules_review(project=current.article.project, rules=[decision.rule])
-    if decision.kind == SuggestionKind.CLAIM:
-        tasks.claim_ranker_enqueue_if_due(current.article.project, decision)
+        article_work_started(article_id=current.article_id)
+    _learn(current.article.project, decision)
     return decision
 
 
@@ -177,7 +206,7 @@ def suggestion_accept_all(
                 result.accepted.append(
                     suggestion_accept(annotation=annotation, user=user, allow_overlap=allow_overlap)
                 )
-            except SuggestionOverlap:
+            except (SuggestionOverlap, SuggestionError):  # overlapping, or the person's own
                 result.skipped_overlapping.append(annotation)
     return result
 
@@ -230,6 +259,7 @@ def date_suggestion_accept(
         decision.annotation = claim
         decision.save(update_fields=["annotation"])
         DateSuggestion.objects.filter(claim=claim).delete()
+        article_work_started(article_id=current.article_id)
     rules_review(project=current.article.project, rules=[current.suggestion_rule])
     return claim
 
@@ -239,6 +269,7 @@ def date_suggestion_reject(*, date_suggestion: DateSuggestion, user) -> Suggesti
         current = _locked_date_suggestion(date_suggestion, user)
         decision = _date_decision(current, Decision.REJECTED, user)
         current.delete()
+        article_work_started(article_id=current.article_id)
     rules_review(project=current.article.project, rules=[current.suggestion_rule])
     return decision
 

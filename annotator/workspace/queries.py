@@ -73,9 +73,14 @@ def workspace_read(article, only_user=None) -> WorkspaceData:
 
 
 def link_targets(annotation: Annotation, annotations: list[Annotation]) -> list[Annotation]:
-    """The annotations this one may link to (kinds.LINKS), as the detail panel lists them."""
+    """The annotations this one may link to (kinds.LINKS), as the detail panel lists them:
+    people's annotations only, so an open suggestion is never offered beside its twin."""
     kinds = {link.target for link in links_from(annotation.kind)}
-    return [a for a in annotations if a.kind in kinds and a.pk != annotation.pk]
+    return [
+        a
+        for a in annotations
+        if a.kind in kinds and a.pk != annotation.pk and a.status != Status.SUGGESTED
+    ]
 
 
 def next_suggestion(article, after: int) -> int | None:
