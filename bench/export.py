@@ -84,7 +84,7 @@ def build(slug: str, articles: int, annotations: int) -> Project:
     user, _ = get_user_model().objects.get_or_create(username="bench")
     project = Project.objects.create(name=f"Benchmark {slug}", slug=slug, guidelines="Bench.")
     sources = Source.objects.bulk_create(
-        Source(project=project, name=f"Outlet {i}", other_names=[f"مصدر {i}"]) for i in range(50)
+        Source(project=project, name=f"Outlet {i}", aliases=[f"مصدر {i}"]) for i in range(50)
     )
     ReliabilityAssessment.objects.bulk_create(
         ReliabilityAssessment(

@@ -43,7 +43,7 @@ CLAIMS_FILE = "claims.jsonl"  # whole articles with page clutter; gold claims on
 def load(name="paragraphs.jsonl"):
     paragraphs = [json.loads(line) for line in (GOLD / name).open(encoding="utf-8")]
     sources = [
-        SourceRef(s["name"], (s["name"], *s["other_names"]))
+        SourceRef(s["name"], (s["name"], *s["aliases"]))
         for s in json.loads((GOLD / "sources.json").read_text(encoding="utf-8"))
     ]
     for p in paragraphs:

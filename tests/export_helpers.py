@@ -77,7 +77,7 @@ def four_reports(team) -> dict[str, Article]:
         newsroom,
         "Meridian Wire",
         kind=SourceKind.AGENCY,
-        other_names=["ميريديان", "وكالة ميريديان"],
+        aliases=["ميريديان", "وكالة ميريديان"],
     )
     for grade, on in (("C", "2024-06-01"), ("B", "2025-01-15")):
         assessment_create(

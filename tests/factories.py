@@ -60,7 +60,7 @@ def source(
     name: str = "",
     *,
     kind: str = SourceKind.OUTLET,
-    other_names=(),
+    aliases=(),
     grade: str = "",
     graded_by=None,
     **fields,
@@ -69,7 +69,7 @@ def source(
         project=in_project,
         name=name or f"Outlet {next(_numbers)}",
         kind=kind,
-        other_names=other_names,
+        aliases=aliases,
         **fields,
     )
     if grade:

@@ -113,7 +113,7 @@ def hostile_project_make(demo, demo_users, login):
     )
     reviewer.post(
         reverse("sources:edit", args=[slug, source.pk]),
-        {"name": SOURCE, "kind": source.kind, "other_names": hostile("ALIAS"),
+        {"name": SOURCE, "kind": source.kind, "aliases": hostile("ALIAS"),
          "affiliation_note": AFFILIATION},
     )  # fmt: skip
 

@@ -77,7 +77,7 @@ def test_round_trip_brings_sources_events_and_grades(tmp_path, team, reports, em
         "relations, 5 new sources, 1 new event)"
     ) in out
     meridian = Source.objects.get(project=empty, name="Meridian Wire")
-    assert meridian.other_names == ["ميريديان", "وكالة ميريديان"]
+    assert meridian.aliases == ["ميريديان", "وكالة ميريديان"]
     grades = ReliabilityAssessment.objects.filter(source=meridian).order_by("assessed_at")
     assert [(a.grade, a.assessed_by.username) for a in grades] == [
         ("C", "reviewer"),

@@ -112,11 +112,11 @@ def outlets(team):
             factories.source(
                 project,
                 "Al-Sahil Daily",
-                other_names=["الساحل", "صحيفة الساحل"],
+                aliases=["الساحل", "صحيفة الساحل"],
                 domain="alsahil.example",
             ),
             factories.source(
-                project, "Rased Network", kind=SourceKind.SOCIAL, other_names=["شبكة راصد", "راصد"]
+                project, "Rased Network", kind=SourceKind.SOCIAL, aliases=["شبكة راصد", "راصد"]
             ),
         ]
     }

@@ -161,7 +161,10 @@ PAGES = {
         "POST": Call(REVIEWERS, data=lambda w: {"grade": "B", "rationale": "Checked twice."})
     },
     "sources:edit": {"POST": Call(REVIEWERS, data=lambda w: {"name": "Meridian Wire Service"})},
-    "sources:merge": {"POST": Call(REVIEWERS, data=lambda w: {"merge": w["other_source_id"]})},
+    "sources:merge": {
+        "GET": Call(REVIEWERS, data=lambda w: {"merge": w["other_source_id"]}),
+        "POST": Call(REVIEWERS, data=lambda w: {"merge": w["other_source_id"], "confirm": "1"}),
+    },
     # Suggestions
     "suggestions:stats": {"GET": MEMBERS},
     "suggestions:toggle": {
@@ -258,6 +261,9 @@ API_OPERATIONS = {
     ),
     "DELETE /api/projects/{slug}/relations/{relation_id}/": API_MEMBERS,
     "GET /api/projects/{slug}/sources/": API_MEMBERS,
+    "POST /api/projects/{slug}/sources/": Call(
+        API_MEMBERS, data=lambda w: {"name": "Harbour Radio", "force": True}
+    ),
     "GET /api/projects/{slug}/sources/{source_id}/": API_MEMBERS,
     "POST /api/projects/{slug}/sources/{source_id}/assessments/": Call(
         API_REVIEWERS, data=lambda w: {"grade": "B", "rationale": "Checked twice."}
@@ -399,6 +405,8 @@ def _send(client, method, url, call: Call, world, headers=None, as_json=False):
             response = client.generic(method, url, body, content_type="application/json", **headers)
         elif method == "POST":
             response = client.post(url, call.data(world) if call.data else {}, **headers)
+        elif method == "GET" and call.data:  # the data as the query string
+            response = client.get(url, call.data(world), **headers)
         else:
             response = client.generic(method, url, **headers)
         if response.streaming:

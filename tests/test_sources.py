@@ -32,7 +32,7 @@ def wire(team):
     """The agency Meridian Wire, graded C and later B by "reviewer", with one report of its
     own; The Northern Ledger and Rased Network (an Arabic channel) each cite it once."""
     agency = factories.source(
-        team.project, "Meridian Wire", kind=SourceKind.AGENCY, other_names=["ميريديان"]
+        team.project, "Meridian Wire", kind=SourceKind.AGENCY, aliases=["ميريديان"]
     )
     assess(agency, "C", "New to our desk; few checks so far.", "2024-06-01", team["reviewer"])
     assess(
@@ -51,7 +51,7 @@ def wire(team):
     )
 
     rased = factories.source(
-        team.project, "Rased Network", kind=SourceKind.SOCIAL, other_names=["شبكة راصد", "راصد"]
+        team.project, "Rased Network", kind=SourceKind.SOCIAL, aliases=["شبكة راصد", "راصد"]
     )
     post = factories.article(team.project, RASED_TEXT, outlet=rased, language="ar")
     factories.span(
@@ -112,7 +112,7 @@ def test_annotators_cannot_assess_or_merge(login, team, wire, outsider):
 
 def test_merge_moves_articles_citations_and_history(login, team, wire):
     duplicate = Source.objects.create(
-        project=team.project, name="Meridian", other_names=["ميريديان نيوز"]
+        project=team.project, name="Meridian", aliases=["ميريديان نيوز"]
     )
     ReliabilityAssessment.objects.create(
         source=duplicate,
@@ -126,13 +126,19 @@ def test_merge_moves_articles_citations_and_history(login, team, wire):
     article = Article.objects.get(project=team.project, outlet__name="Rased Network")
     Article.objects.filter(pk=article.pk).update(outlet=duplicate)
 
-    response = login(team["owner"]).post(
-        reverse("sources:merge", args=[team.slug, wire.pk]), {"merge": duplicate.pk}
-    )
+    owner = login(team["owner"])
+    url = reverse("sources:merge", args=[team.slug, wire.pk])
+    preview = owner.post(url, {"merge": duplicate.pk})  # what would move, before anything does
+    assert preview.status_code == 200
+    assert Source.objects.filter(pk=duplicate.pk).exists()
+    text = " ".join(preview.content.decode().split())
+    assert "<strong>1</strong> article it published" in text
+    assert "<strong>1</strong> attribution citing it" in text
+    response = owner.post(url, {"merge": duplicate.pk, "confirm": "1"})
     assert response.status_code == 302
     assert not Source.objects.filter(pk=duplicate.pk).exists()
     wire.refresh_from_db()
-    assert {"Meridian", "ميريديان نيوز"} <= set(wire.other_names)
+    assert {"Meridian", "ميريديان نيوز"} <= set(wire.aliases)
     assert Article.objects.get(pk=article.pk).outlet == wire
     assert Annotation.objects.get(pk=ledger_attribution.pk).cited_source == wire
     assert wire.assessments.filter(grade="D").exists()  # history kept, not dropped

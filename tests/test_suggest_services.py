@@ -72,10 +72,10 @@ def sources(team):
     return {
         "Meridian Wire": factories.source(team.project, "Meridian Wire", kind=SourceKind.AGENCY),
         "Al-Sahil Daily": factories.source(
-            team.project, "Al-Sahil Daily", other_names=["الساحل", "صحيفة الساحل"]
+            team.project, "Al-Sahil Daily", aliases=["الساحل", "صحيفة الساحل"]
         ),
         "local officials": factories.source(
-            team.project, "local officials", kind=SourceKind.ANONYMOUS, other_names=["مصادر محلية"]
+            team.project, "local officials", kind=SourceKind.ANONYMOUS, aliases=["مصادر محلية"]
         ),
     }
 

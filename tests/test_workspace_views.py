@@ -225,7 +225,7 @@ def test_claim_fields_event_and_time(login, team, url, wire):
 
 
 def test_attribution_cites_a_source_found_by_type_ahead_or_created(login, team, url, sahil):
-    factories.source(team.project, "Meridian Wire", other_names=["ميريديان", "وكالة ميريديان"])
+    factories.source(team.project, "Meridian Wire", aliases=["ميريديان", "وكالة ميريديان"])
     attribution = Annotation.objects.get(article=sahil, kind="attribution")
     client = login(team["annotator"])
     options = client.get(url("source_search", attribution.pk), {"q": "ميريديان"}, **HTMX)

@@ -318,7 +318,7 @@ def _demo_sources(project, assessor):
         source = source_create(
             project=project,
             name=name,
-            other_names=other,
+            aliases=other,
             kind=kind,
             country=country,
             language=language,

@@ -278,7 +278,11 @@ class _Importer:
         existing = Source.objects.filter(project=self.project, name=data["name"]).first()
         if existing:
             return existing, False
-        created = source_create(project=self.project, **{k: data[k] for k in _SOURCE_FIELDS})
+        created = source_create(
+            project=self.project,
+            aliases=data["other_names"],  # what schema 1.x calls them
+            **{k: data[k] for k in _SOURCE_FIELDS},
+        )
         for assessment in data["assessments"]:
             assessment_create(
                 source=created,
@@ -328,7 +332,6 @@ class _Importer:
 
 _SOURCE_FIELDS = (
     "name",
-    "other_names",
     "kind",
     "country",
     "language",

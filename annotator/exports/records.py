@@ -15,7 +15,7 @@ from datetime import UTC
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from annotator.annotations.models import Annotation, Link, Status
 from annotator.articles.models import Article, ArticleStatus
@@ -244,8 +244,16 @@ def _sources(ids: set[int]) -> dict[int, dict]:
             }
         )
     sources = {}
+    # Schema 1.x calls a source's aliases `other_names`.
     for source in Source.objects.filter(id__in=ids).values(
-        "id", "name", "other_names", "kind", "country", "language", "domain", "affiliation_note"
+        "id",
+        "name",
+        "kind",
+        "country",
+        "language",
+        "domain",
+        "affiliation_note",
+        other_names=F("aliases"),
     ):
         history = assessments.get(source["id"], [])
         current = history[-1] if history else None

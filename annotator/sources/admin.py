@@ -17,5 +17,5 @@ class AssessmentInline(admin.TabularInline):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "project", "kind", "country", "domain"]
     list_filter = ["project", "kind"]
-    search_fields = ["name", "other_names", "domain"]
+    search_fields = ["name", "aliases", "domain"]
     inlines = [AssessmentInline]

@@ -10,6 +10,7 @@ from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources import services
 from annotator.sources.models import Source
+from annotator.sources.queries import source_matches
 
 router = Router(tags=["sources"])
 
@@ -31,13 +32,35 @@ class AssessmentOut(Schema):
 class SourceOut(Schema):
     id: int
     name: str
-    other_names: list[str]
+    aliases: list[str]
     kind: str
     country: str
     language: str
     domain: str
     affiliation_note: str
     current_grade: str | None = None
+
+
+class SourceMatchOut(SourceOut):
+    match: str | None = Field(
+        None, description="With ?q=: why it matches (name, alias, same name other spelling, …)"
+    )
+
+
+class SourceIn(Schema):
+    name: str
+    kind: str = "outlet"
+    aliases: list[str] = Field(default_factory=list, description="Other spellings, other scripts")
+    country: str = ""
+    language: str = ""
+    domain: str = ""
+    affiliation_note: str = ""
+    force: bool = Field(False, description="Create even if it looks like an existing source")
+
+
+class LooksLike(Schema):
+    detail: str
+    match: SourceOut
 
 
 class SourceDetail(SourceOut):
@@ -60,10 +83,40 @@ def _reviewer(request, slug):
     return membership
 
 
-@router.get("/projects/{slug}/sources/", response=list[SourceOut], summary="A project's sources")
-def source_list(request, slug: str):
+@router.get(
+    "/projects/{slug}/sources/",
+    response=list[SourceMatchOut],
+    summary="A project's sources, or those matching `q`, best first",
+    description="`q` finds a source by name, alias, the same name spelled otherwise "
+    "(case, hyphens, a leading al-/el-/ال, Arabic marks and letter forms ignored), domain "
+    "or a close spelling.",
+)
+def source_list(request, slug: str, q: str = ""):
     membership = membership_or_404(request.user, slug)
-    return Source.objects.filter(project=membership.project).with_current_grade().order_by("name")
+    sources = Source.objects.filter(project=membership.project).with_current_grade()
+    if not q.strip():
+        return sources.order_by("name")
+    matches = source_matches(membership.project, q, limit=50)
+    graded = {s.pk: s for s in sources.filter(pk__in=[m.source.pk for m in matches])}
+    return [{**SourceOut.from_orm(graded[m.source.pk]).dict(), "match": m.why} for m in matches]
+
+
+@router.post(
+    "/projects/{slug}/sources/",
+    response={201: SourceOut, 409: LooksLike, 422: Error},
+    summary="Add a source (409 with the likely match unless `force`)",
+)
+def source_create(request, slug: str, payload: SourceIn):
+    membership = membership_or_404(request.user, slug)
+    fields = payload.dict(exclude={"force"})
+    try:
+        source = services.source_create(project=membership.project, ask=not payload.force, **fields)
+    except services.SourceLooksLike as looks:
+        match = Source.objects.with_current_grade().get(pk=looks.match.source.pk)
+        return Status(409, {"detail": str(looks), "match": match})
+    except services.SourceError as error:
+        return Status(422, {"detail": str(error)})
+    return Status(201, Source.objects.with_current_grade().get(pk=source.pk))
 
 
 @router.get(

@@ -1,9 +1,11 @@
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from annotator.projects.models import Project
+from annotator.sources.identity import source_keys
 
 
 class SourceKind(models.TextChoices):
@@ -29,26 +31,6 @@ class Grade(models.TextChoices):
 
 
 class SourceQuerySet(models.QuerySet):
-    def search(self, query: str):
-        """Sources whose name, other names or domain contain `query` (any case)."""
-        if not query:
-            return self.order_by("name")
-        all_names = models.Func(
-            models.F("other_names"),
-            models.Value(" "),
-            function="array_to_string",
-            output_field=models.TextField(),
-        )
-        return (
-            self.annotate(all_names=all_names)
-            .filter(
-                models.Q(name__icontains=query)
-                | models.Q(all_names__icontains=query)
-                | models.Q(domain__icontains=query)
-            )
-            .order_by("name")
-        )
-
     def with_current_grade(self):
         """Annotate each source with its newest assessment's grade and date."""
         newest = ReliabilityAssessment.objects.filter(source=models.OuterRef("pk")).order_by(
@@ -66,12 +48,15 @@ class Source(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sources")
     name = models.CharField(max_length=200)
-    other_names = ArrayField(
+    aliases = ArrayField(
         models.CharField(max_length=200),
         default=list,
         blank=True,
-        help_text="Other spellings and names, Arabic included.",
+        help_text="Other spellings and names, in other scripts too (Latin and Arabic).",
     )
+    # The match keys of the name and the aliases (identity.source_key): "al-Watan" and
+    # "Al Watan" share one. Kept by save(), so every write keeps them.
+    match_keys = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OUTLET)
     country = models.CharField(max_length=100, blank=True)
     language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag, e.g. en, ar.")
@@ -85,6 +70,7 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [GinIndex(fields=["match_keys"], name="source_match_keys_gin")]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="source_unique_name"),
             models.CheckConstraint(
@@ -95,6 +81,12 @@ class Source(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.match_keys = source_keys(self.name, self.aliases)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "match_keys"}
+        super().save(*args, **kwargs)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -129,7 +121,7 @@ class SourceMerge(models.Model):
 
     into = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="merges")
     merged_name = models.CharField(max_length=200)
-    merged_other_names = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    merged_aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     merged_domain = models.CharField(max_length=253, blank=True)
     articles_moved = models.PositiveIntegerField(default=0)
     citations_moved = models.PositiveIntegerField(default=0)

@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from annotator.projects.access import role_check
 from annotator.projects.models import Role
+from annotator.sources.identity import source_key
 from annotator.sources.models import Grade, ReliabilityAssessment, Source, SourceKind, SourceMerge
+from annotator.sources.queries import SourceMatch, source_looks_like
 
-EDITABLE = ("name", "other_names", "kind", "country", "language", "domain", "affiliation_note")
+EDITABLE = ("name", "aliases", "kind", "country", "language", "domain", "affiliation_note")
 NAME_MAX = 200
 
 
@@ -20,30 +22,37 @@ class SourceError(ValueError):
     """The change does not fit the rules; the message says why, for the user."""
 
 
-def name_key(name: str) -> str:
-    """How names are compared: any case, runs of spaces as one."""
-    return " ".join(name.split()).casefold()
+class SourceLooksLike(SourceError):
+    """A new source would likely duplicate an existing one; the caller asks the person."""
+
+    def __init__(self, name: str, match: SourceMatch):
+        super().__init__(
+            f"“{name}” looks like the existing source “{match.source.name}”: use it, add "
+            "the new spelling as its alias, or create a new source anyway."
+        )
+        self.name, self.match = name, match
 
 
 @dataclass
 class SourceMatcher:
-    """The project's sources, loaded once (e.g. per import batch), found by name, other
-    names or web domain."""
+    """The project's sources, loaded once (e.g. per import batch), found by name or alias
+    (through their match keys: "al-Watan" finds "Al Watan") or by web domain."""
 
     project: object
-    by_name: dict = field(default_factory=dict)
+    by_key: dict = field(default_factory=dict)
     by_domain: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for source in Source.objects.filter(project=self.project).order_by("pk"):
-            for name in [source.name, *source.other_names]:
-                self.by_name.setdefault(name_key(name), source)
+            for key in source.match_keys:
+                self.by_key.setdefault(key, source)
             if source.domain:
                 self.by_domain.setdefault(source.domain.lower().removeprefix("www."), source)
 
     def match(self, name: str = "", domain: str = "") -> Source | None:
-        if name and name_key(name) in self.by_name:
-            return self.by_name[name_key(name)]
+        key = source_key(name) if name else ""
+        if key and key in self.by_key:
+            return self.by_key[key]
         domain = domain.lower().removeprefix("www.")
         while domain.count(".") >= 1:  # news.example.org, then example.org
             if domain in self.by_domain:
@@ -53,16 +62,34 @@ class SourceMatcher:
 
 
 def source_get_or_create(
-    *, project, name: str, kind: str = SourceKind.OUTLET, domain: str = ""
+    *,
+    project,
+    name: str,
+    kind: str = SourceKind.OUTLET,
+    domain: str = "",
+    ask: bool = False,
+    force: bool = False,
 ) -> Source | None:
-    """The project's source called `name` (or one of its other names, in any case), created
-    with `kind` if there is none. A blank name: None."""
+    """The project's source called `name`: by its name or an alias (any case), or, unless
+    `force`, by the same name spelled otherwise (the match key) or its domain; created with
+    `kind` if there is none. With ask=True a likely duplicate (another spelling, a close
+    one) raises SourceLooksLike instead, for the person to decide; imports do not ask. A
+    blank name: None."""
     name = " ".join(name.split())[:NAME_MAX]
     if not name:
         return None
-    found = SourceMatcher(project).match(name)
-    if found:
-        return found
+    folded = name.casefold()
+    for source in Source.objects.filter(project=project, match_keys__contains=[source_key(name)]):
+        if folded in (n.casefold() for n in [source.name, *source.aliases]):
+            return source  # its name or alias exactly
+    if not force:
+        if ask:
+            match = source_looks_like(project, name)
+            if match is not None:
+                raise SourceLooksLike(name, match)
+        found = SourceMatcher(project).match(name, domain)
+        if found:
+            return found
     with transaction.atomic():
         source, _created = Source.objects.get_or_create(
             project=project, name=name, defaults={"kind": kind, "domain": domain[:253]}
@@ -74,31 +101,52 @@ def source_create(
     *,
     project,
     name: str,
-    other_names=(),
+    aliases=(),
     kind: str = SourceKind.OUTLET,
     country: str = "",
     language: str = "",
     domain: str = "",
     affiliation_note: str = "",
+    ask: bool = False,
 ) -> Source:
-    """A new source with all its fields (the dataset import brings them), kept as given."""
+    """A new source with all its fields, kept as given (the dataset import brings them).
+    With ask=True (people, the API), SourceLooksLike when it would likely duplicate one."""
     if not name.strip():
         raise SourceError("A source needs a name.")
-    if len(name) > NAME_MAX:
-        raise SourceError(f"A source's name has at most {NAME_MAX} characters.")
+    if len(name) > NAME_MAX or any(len(alias) > NAME_MAX for alias in aliases):
+        raise SourceError(f"A source's name and aliases have at most {NAME_MAX} characters.")
     if kind not in SourceKind.values:
         raise SourceError(f"Unknown kind of source {kind!r}.")
+    if Source.objects.filter(project=project, name=name).exists():
+        raise SourceError(f"A source is already called “{name}”.")
+    if ask:
+        for spelling in [name, *aliases]:
+            match = source_looks_like(project, spelling)
+            if match is not None:
+                raise SourceLooksLike(spelling, match)
     with transaction.atomic():
         return Source.objects.create(
             project=project,
             name=name,
-            other_names=list(other_names),
+            aliases=list(aliases),
             kind=kind,
             country=country,
             language=language,
             domain=domain[:253],
             affiliation_note=affiliation_note,
         )
+
+
+def source_alias_add(*, source: Source, alias: str, user) -> Source:
+    """Another spelling of the source ("Al-Watan" for "al-Watan", "تسنيم" for "Tasnim"):
+    found by it from now on. Any member may add one, as they may add a source."""
+    role_check(user=user, project_id=source.project_id, minimum=Role.ANNOTATOR, doing="do that")
+    alias = " ".join(alias.split())[:NAME_MAX]
+    if alias and alias != source.name and alias not in source.aliases:
+        with transaction.atomic():
+            source.aliases = [*source.aliases, alias]
+            source.save(update_fields=["aliases"])
+    return source
 
 
 def assessment_create(
@@ -163,17 +211,15 @@ def source_merge(*, source: Source, into: Source, user) -> SourceMerge:
         raise SourceError("Sources of different projects cannot be merged.")
     with transaction.atomic(), pghistory.context(user=user.pk, merged_source=source.pk):
         moved = _references_move(source, into)
-        names = [
-            n for n in [source.name, *source.other_names] if n not in (into.name, *into.other_names)
-        ]
-        into.other_names = [*into.other_names, *dict.fromkeys(names)]
+        names = [n for n in [source.name, *source.aliases] if n not in (into.name, *into.aliases)]
+        into.aliases = [*into.aliases, *dict.fromkeys(names)]
         if not into.domain:
             into.domain = source.domain
-        into.save(update_fields=["other_names", "domain"])
+        into.save(update_fields=["aliases", "domain"])
         merge = SourceMerge.objects.create(
             into=into,
             merged_name=source.name,
-            merged_other_names=source.other_names,
+            merged_aliases=source.aliases,
             merged_domain=source.domain,
             articles_moved=moved.get("articles.Article", 0),
             citations_moved=moved.get("annotations.Annotation", 0),

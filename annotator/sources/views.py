@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources import services
 from annotator.sources.models import Grade, Source, SourceKind
+from annotator.sources.queries import likely_duplicates
 
 
 @require_GET
@@ -26,6 +27,7 @@ def source_list(request, slug):
     kind = request.GET.get("kind", "")
     if kind in SourceKind.values:
         sources = sources.filter(kind=kind)
+    can_merge = membership.has_role(Role.REVIEWER)
     return render(
         request,
         "sources/source_list.html",
@@ -36,6 +38,7 @@ def source_list(request, slug):
             "grades": Grade,
             "kinds": SourceKind,
             "kind": kind,
+            "duplicates": likely_duplicates(membership.project) if can_merge else [],
         },
     )
 
@@ -124,13 +127,13 @@ def assessment_create(request, slug, source_id):
 def source_edit(request, slug, source_id):
     membership = _reviewer(request, slug)
     source = _source(membership, source_id)
-    other_names = [n.strip() for n in request.POST.get("other_names", "").split("\n") if n.strip()]
+    aliases = [n.strip() for n in request.POST.get("aliases", "").split("\n") if n.strip()]
     try:
         services.source_update(
             source=source,
             user=request.user,
             name=request.POST.get("name", source.name),
-            other_names=other_names,
+            aliases=aliases,
             kind=request.POST.get("kind", source.kind),
             country=request.POST.get("country", ""),
             language=request.POST.get("language", ""),
@@ -143,12 +146,33 @@ def source_edit(request, slug, source_id):
     return redirect("sources:detail", slug, source.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def source_merge(request, slug, source_id):
-    """Merge the chosen other source into this one."""
+    """Merge the chosen other source into this one: first what would move (GET, or a POST
+    without `confirm`), then the merge."""
     membership = _reviewer(request, slug)
     into = _source(membership, source_id)
-    other = get_object_or_404(Source, pk=request.POST.get("merge") or 0, project=membership.project)
+    chosen = request.POST.get("merge") or request.GET.get("merge") or ""
+    other = get_object_or_404(
+        Source, pk=chosen if chosen.isdigit() else 0, project=membership.project
+    )
+    if request.method == "GET" or request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "sources/merge.html",
+            {
+                "project": membership.project,
+                "membership": membership,
+                "into": into,
+                "other": other,
+                # Read through the reverse relations: the apps that refer to sources build
+                # on this one.
+                "articles": other.articles.count(),
+                "citations": other.citations.count(),
+                "assessments": other.assessments.count(),
+                "new_aliases": [n for n in [other.name, *other.aliases] if n not in into.aliases],
+            },
+        )
     merge = services.source_merge(source=other, into=into, user=request.user)
     messages.success(
         request,

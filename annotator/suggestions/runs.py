@@ -71,7 +71,7 @@ def suggestions_run(*, article: Article, user=None) -> RunResult:
         article.text,
         article_language(article),
         article.published_at,
-        [SourceRef(s.pk, (s.name, *s.other_names)) for s in sources.values()],
+        [SourceRef(s.pk, (s.name, *s.aliases)) for s in sources.values()],
         disabled_rules(article.project_id),
     )
     result = RunResult()

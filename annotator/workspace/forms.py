@@ -54,9 +54,13 @@ class DetailForm(forms.Form):
     claimed_precision = forms.ChoiceField(
         choices=[("", "—"), *TimePrecision.choices], required=False
     )
-    # attribution
+    # attribution: a source chosen, or typed (q) and then created, created although it looks
+    # like an existing one, or added as that one's alias
     cited_source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False)
+    q = forms.CharField(required=False, max_length=200)
     new_source_name = forms.CharField(required=False, max_length=200)
+    new_source_anyway = forms.CharField(required=False, max_length=200)
+    alias_for = forms.ModelChoiceField(queryset=Source.objects.none(), required=False)
     # hedge
     hedge_type = forms.ChoiceField(choices=[("", "—"), *HedgeType.choices], required=False)
 
@@ -65,6 +69,7 @@ class DetailForm(forms.Form):
         if project is not None:
             self.fields["event"].queryset = Event.objects.filter(project=project)
             self.fields["cited_source"].queryset = Source.objects.filter(project=project)
+            self.fields["alias_for"].queryset = Source.objects.filter(project=project)
 
     @classmethod
     def for_annotation(cls, annotation: Annotation) -> "DetailForm":
@@ -112,10 +117,16 @@ class DetailForm(forms.Form):
         return changes
 
     def new_records(self) -> dict:
-        """What was typed to create along with the save: a new event, a new cited source."""
+        """What was typed to create along with the save: a new event, a new cited source
+        (or a new alias of an existing one)."""
+        data = self.cleaned_data
+        anyway = data["new_source_anyway"].strip()
         return {
-            "new_event_title": self.cleaned_data["new_event_title"].strip(),
-            "new_source_name": self.cleaned_data["new_source_name"].strip(),
+            "new_event_title": data["new_event_title"].strip(),
+            "new_source_name": anyway or data["new_source_name"].strip(),
+            "new_source_force": bool(anyway),
+            "alias_for": data["alias_for"],
+            "alias": data["q"].strip(),
         }
 
     def _claimed_time(self):

@@ -26,6 +26,13 @@ from annotator.events.models import Event
 from annotator.htmx import changed, refused
 from annotator.projects.models import Role
 from annotator.sources.models import Source
+from annotator.sources.queries import (
+    SourceMatch,
+    source_looks_like,
+    source_matches,
+    source_named_in,
+)
+from annotator.sources.services import SourceError
 from annotator.workspace.forms import DetailForm, SpanForm
 from annotator.workspace.queries import link_targets, workspace_read
 from annotator.workspace.services import annotation_panel_save
@@ -109,6 +116,10 @@ def _detail_context(membership, annotation, data, form=None):
         "link_targets": link_targets(annotation, data.annotations),
         "events": Event.objects.filter(project=membership.project).order_by("title"),
         "dates_suggested": data.date_suggestions.get(annotation.pk, []),
+        # An attribution names its source in its own words ("according to Tasnim").
+        "proposed_source": source_named_in(membership.project, annotation.quote)
+        if "cited_source" in KINDS[annotation.kind].fields and not annotation.cited_source_id
+        else None,
     }
 
 
@@ -248,7 +259,7 @@ def _saved(request, membership, annotation, changes, save):
         theirs = conflict.current
         extra = {"conflict": _conflict_rows(theirs, changes)}
         return workspace_update(request, membership, article, theirs.pk, status=409, extra=extra)
-    except services.SpanError as error:
+    except (services.SpanError, SourceError) as error:
         return workspace_refused(request, membership, article, str(error))
     return workspace_update(request, membership, article, annotation.pk)
 
@@ -339,14 +350,23 @@ def article_status(request, slug, article_id):
 def source_search(request, slug, annotation_id):
     """Type-ahead over the project's sources for an attribution's cited source."""
     membership, annotation = annotation_for_member(request.user, slug, annotation_id)
-    query = request.GET.get("q", "").strip()
-    sources = Source.objects.filter(project=membership.project).search(query)
+    query = " ".join(request.GET.get("q", "").split())
+    if query:
+        matches = source_matches(membership.project, query)
+    else:
+        matches = [
+            SourceMatch(s, "", 0) for s in Source.objects.filter(project=membership.project)[:12]
+        ]
+    exact = any(m.why in ("name", "alias") and m.score >= 0.95 for m in matches)
+    looks_like = source_looks_like(membership.project, query) if query and not exact else None
     return render(
         request,
         f"{TEMPLATE}#source_options",
         {
-            "sources": sources[:12],
+            "matches": matches,
             "query": query,
+            "exact": exact,
+            "looks_like": looks_like,
             "selected": annotation,
             "project": membership.project,
         },
