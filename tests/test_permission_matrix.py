@@ -189,6 +189,12 @@ PAGES = {
         "POST": Call(REVIEWERS, data=lambda w: {"decision": "approved", "version": w["version"]})
     },
     "review:curate": {"POST": REVIEWERS},
+    "review:edit": {
+        "GET": REVIEWERS,
+        "POST": Call(
+            REVIEWERS, data=lambda w: {"version": w["version"], "kind": "hedge", "note": "x"}
+        ),
+    },
 }
 
 

@@ -3,6 +3,7 @@ becoming reviewed, curation of several annotators' versions, and assignments."""
 
 import html
 import re
+from datetime import UTC, datetime
 
 import factories
 import pghistory.models
@@ -496,3 +497,42 @@ def test_review_page_query_count_does_not_grow_with_annotations(
         body = client.get(url("article", article.pk)).content.decode()
     assert body.count("data-review-item") == 40
     assert "<th>annotator</th><th>annotator2</th><th>owner</th>" in body
+
+
+def test_the_review_page_shows_what_the_export_will_carry_and_edits_in_place(login, team):
+    """Event, claimed time and precision, cited source with its grade, hedge type, links both
+    ways and the note are on the review page; a reviewer edits them there."""
+    agency = factories.source(team.project, "Harbour Wire", grade="B", graded_by=team["reviewer"])
+    event = factories.event(team.project, "Harbour fire")
+    text = "A fire reportedly broke out at the harbour on Friday, Harbour Wire said."
+    article = factories.article(team.project, text, status="ready")
+    author = team["annotator"]
+    claim = factories.span(
+        article, "A fire reportedly broke out at the harbour", by=author, event=event,
+        claimed_at=datetime(2025, 3, 14, tzinfo=UTC), claimed_precision="day", note="Check it.",
+    )  # fmt: skip
+    hedge = factories.span(article, "reportedly", "hedge", by=author, hedge_type="hearsay")
+    said = factories.span(article, "Harbour Wire said", "attribution", by=author,
+                          cited_source=agency)  # fmt: skip
+    factories.link(hedge, claim)
+    factories.link(said, claim)
+    client = login(team["reviewer"])
+    url = reverse("review:article", args=[team.slug, article.pk])
+    page = " ".join(client.get(url).content.decode().split())
+    for shown in ["Harbour fire", "14 Mar 2025", "(day)", "Harbour Wire", ">B</abbr>",
+                  "Hearsay", "Qualifies", "Hedged by", "Attributed by", "Check it."]:  # fmt: skip
+        assert shown in page, shown
+    edit = reverse("review:edit", args=[team.slug, claim.pk])
+    form = client.get(edit, HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="claimed_date"' in form and 'name="event"' in form
+    response = client.post(
+        edit,
+        {"version": claim.version, "kind": "claim", "note": "Checked: two witnesses.",
+         "event": event.pk, "claimed_date": "2025-03-13"},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert claim.note == "Checked: two witnesses."
+    assert claim.claimed_at.date().isoformat() == "2025-03-13"
+    assert claim.status == "draft"  # an edit is not a decision

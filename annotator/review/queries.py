@@ -12,11 +12,12 @@ from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from annotator.annotations.kinds import KINDS
-from annotator.annotations.models import Annotation, AnnotationEvent, Status
+from annotator.annotations.kinds import KINDS, LINKS
+from annotator.annotations.models import Annotation, AnnotationEvent, Link, Status
 from annotator.articles.models import Article, ArticleStatus
 from annotator.review import agreement
 from annotator.review.models import Assignment
+from annotator.sources.models import Source
 
 User = get_user_model()
 
@@ -125,6 +126,7 @@ class ReviewData:
     rows: list
     pairs: list = field(default_factory=list)  # (Column, Column, PairCounts)
     counts: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)  # annotation id -> ItemFacts
 
     @property
     def several(self) -> bool:
@@ -135,12 +137,29 @@ class ReviewData:
         return [row for row in self.rows if row.agreed and row.open]
 
 
+@dataclass(frozen=True)
+class LinkFact:
+    label: str  # "attributes", "qualified by" …
+    quote: str
+    other_id: int
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the export will carry of an annotation besides its span and status."""
+
+    cited_grade: str | None  # the cited source's current grade
+    links_out: list[LinkFact]
+    links_in: list[LinkFact]
+
+
 def review_data(article) -> ReviewData:
-    """An article's review items in text order, grouped for the side-by-side view, and the
-    agreement between its annotators. One query."""
+    """An article's review items in text order, grouped for the side-by-side view, with
+    what the export will carry of each (event, time, cited source and its grade, hedge type,
+    links both ways, note), and the agreement between its annotators. Three queries."""
     annotations = list(
         Annotation.objects.filter(REVIEWABLE, article=article)
-        .select_related("created_by", "reviewed_by")
+        .select_related("created_by", "reviewed_by", "event", "cited_source")
         .order_by("start", "-end", "pk")
     )
     names = {a.created_by_id or 0: _author(a) for a in annotations}
@@ -163,7 +182,29 @@ def review_data(article) -> ReviewData:
     counts = {name: 0 for name in (Status.DRAFT, Status.APPROVED, Status.REJECTED)}
     for a in annotations:
         counts[a.status] += 1
-    return ReviewData(annotations, columns, rows, pairs, counts)
+    return ReviewData(annotations, columns, rows, pairs, counts, _facts(article, annotations))
+
+
+def _facts(article, annotations) -> dict[int, ItemFacts]:
+    by_id = {a.pk: a for a in annotations}
+    out, into = defaultdict(list), defaultdict(list)
+    for kind, from_id, to_id in Link.objects.filter(from_annotation__article=article).values_list(
+        "kind", "from_annotation_id", "to_annotation_id"
+    ):
+        if from_id in by_id and to_id in by_id:
+            spec = LINKS.get(kind)
+            label = spec.label if spec else kind
+            out[from_id].append(LinkFact(label, by_id[to_id].quote, to_id))
+            passive = f"{spec.passive} by" if spec and spec.passive else f"{label} from"
+            into[to_id].append(LinkFact(passive, by_id[from_id].quote, from_id))
+    cited = {a.cited_source_id for a in annotations if a.cited_source_id}
+    grades = dict(
+        Source.objects.filter(pk__in=cited).with_current_grade().values_list("pk", "current_grade")
+    )
+    return {
+        a.pk: ItemFacts(grades.get(a.cited_source_id), out.get(a.pk, []), into.get(a.pk, []))
+        for a in annotations
+    }
 
 
 def _author(annotation) -> str:

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("p/<slug:slug>/my-work/", views.my_work, name="mine"),
     path("p/<slug:slug>/review/articles/<int:article_id>/", views.review_article, name="article"),
+    path("p/<slug:slug>/review/annotations/<int:annotation_id>/edit/", views.edit, name="edit"),
     path(
         "p/<slug:slug>/review/articles/<int:article_id>/accept-agreed/",
         views.accept_agreed,

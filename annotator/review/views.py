@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from annotator.annotations.highlight import text_html
 from annotator.annotations.kinds import KINDS
 from annotator.annotations.models import Annotation, Status
-from annotator.annotations.services import AnnotationConflict
+from annotator.annotations.services import AnnotationConflict, SpanError
 from annotator.articles.models import Article, ArticleStatus
+from annotator.events.models import Event
 from annotator.htmx import changed, refused, render_htmx
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
@@ -37,6 +38,9 @@ from annotator.review.queries import (
     review_decisions,
     review_queue,
 )
+from annotator.sources.services import SourceError
+from annotator.workspace.forms import DetailForm
+from annotator.workspace.services import annotation_panel_save
 
 PER_PAGE = 50
 
@@ -164,6 +168,41 @@ def _conflict(request, membership, article, selected_id):
         "The list now shows the current version; decide again."
     )
     return _done(request, membership, article, selected_id, status=409, flash=message)
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, slug, annotation_id):
+    """A reviewer's edit in place: GET the fields the workspace's panel has for the kind
+    (event, claimed time, cited source, hedge type) and the note; POST saves them through
+    the same service as the workspace's Save (a reviewer's edit keeps the decision)."""
+    membership, annotation = annotation_for_reviewer(request.user, slug, annotation_id)
+    article = annotation.article
+    if request.method == "GET":
+        context = {
+            "project": membership.project,
+            "selected": annotation,
+            "selected_kind": KINDS.get(annotation.kind),
+            "form": DetailForm.for_annotation(annotation),
+            "events": Event.objects.filter(project=membership.project).order_by("title"),
+        }
+        return render(request, "review/article.html#edit_form", context)
+    form = DetailForm(request.POST, project=membership.project)
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return _error(request, membership, article, message or "Check the fields.")
+    try:
+        annotation_panel_save(
+            annotation=annotation,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            changes=form.changes(),
+            **form.new_records(),
+        )
+    except (SpanError, SourceError) as error:
+        return _error(request, membership, article, str(error))
+    except AnnotationConflict:
+        return _conflict(request, membership, article, annotation.pk)
+    return _done(request, membership, article, annotation.pk)
 
 
 def curate(request, slug, annotation_id):

@@ -67,7 +67,11 @@ document.addEventListener("click", (event) => {
     return openReject(item);
   }
   if (actionEl?.dataset.action === "cancel-reject") return closeReject(item);
-  if (item && !actionEl && !event.target.closest("form")) {
+  if (actionEl?.dataset.action === "close-edit") {
+    actionEl.closest(".ri-edit")?.replaceChildren();
+    return item?.focus({ preventScroll: true });
+  }
+  if (item && !actionEl && !event.target.closest("form, button")) {
     event.preventDefault(); // the quote's ?selected= link is for pages without JavaScript
     return select(item);
   }

@@ -7,3 +7,9 @@ register = template.Library()
 def measure(value):
     """An agreement figure with two decimals, or a dash when it is undefined."""
     return "—" if value is None else f"{value:.2f}"
+
+
+@register.filter
+def facts_for(data, annotation):
+    """What the export will carry of `annotation` (review.queries.ItemFacts)."""
+    return data.facts.get(annotation.pk)
