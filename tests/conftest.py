@@ -6,10 +6,14 @@ from pathlib import Path
 import factories
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
 from playwright.sync_api import sync_playwright
 
 from annotator.accounts.services import api_token_create
+from annotator.articles.models import ImportBatch
 from annotator.demo.data import DEMO_SLUG, demo_load
 from annotator.projects.models import Membership, Project, Role
 
@@ -64,6 +68,30 @@ def api_as(client):
         return call
 
     return make
+
+
+@pytest.fixture
+def run_worker(monkeypatch, django_capture_on_commit_callbacks):
+    """upload(client, slug, files, **fields) -> batch, with its import run by `db_worker`.
+
+    The worker runs in this process and inside the test's transaction; it must not close
+    the test's database connection between tasks, which it does in production.
+    """
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def upload(client, slug, files, run=True, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("articles:upload", args=[slug]), {"files": files, **fields}
+            )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        batch = ImportBatch.objects.latest("pk")
+        if run:
+            call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+            batch.refresh_from_db()
+        return batch
+
+    return upload
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_imports_files_folders_and_zips_and_prints_each_result(team, tmp_path):
     output = run("--project", team.slug, "--user", "owner", str(folder), str(tmp_path / "more.zip"))
     assert "imported  desk/market.txt → #" in output
     assert "Night market returns to the old harbour" in output
-    assert "imported  desk/arabic.txt" in output and "2024-02-01 18:20 +02:00" in output
+    assert "imported  desk/arabic.txt" in output and "2024-02-01 18:20 Asia/Beirut" in output
     assert "rejected  desk/notes.pdf: This is a PDF document" in output
     assert "unpacked  more.zip: 2 files unpacked" in output
     assert "duplicate more.zip/again/market.txt → same text as #" in output

@@ -10,7 +10,8 @@ line) or it is not found at all.
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from annotator.articles.models import DatePrecision
 from annotator.months import month_numbers
@@ -97,11 +98,13 @@ TIME_PATTERN = re.compile(
     r"(?:\s*(?:\(\s*)?(?:"
     r"(?P<offset>(?:gmt|utc)?\s*[+-]\s*\d{1,2}(?::?\d{2})?)"
     r"|(?:بتوقيت|توقيت)?\s*(?P<place>" + PLACE + r")(?:\s+time)?"
+    r"|(?P<zone>[a-z]{2,14}/[a-z_]{2,30}(?:/[a-z_]{2,30})?)(?![\w/])"
     r"|(?P<abbr>[a-z]{1,4})(?![\w])"
     r")(?:\s*\))?)?",
     re.I,
 )
 WORD = re.compile(r"\w+")
+ZONE_LIKE = re.compile(r"[a-z]{2,14}/[a-z_]{2,30}", re.I)
 MAX_DATE_LINE = 120
 # Words of a date line that are not part of the date: labels and a dateline city.
 MAX_LEFTOVER_WORDS = 2
@@ -190,11 +193,20 @@ def _time_after(rest: str):
         tz = _offset_label(match["offset"]) or ""
     elif match["place"]:
         tz = TZ_PLACES.get(re.sub(r"\s+", " ", match["place"].lower()), "")
+    elif match["zone"]:  # an IANA name, "Asia/Damascus", as the metadata forms write it
+        tz = _zone_names().get(match["zone"].lower(), "")
+        if not tz:
+            end = match.start("zone")
     elif match["abbr"]:
         tz = TZ_ABBREVIATIONS.get(match["abbr"].lower(), "")
         if not tz:  # an unknown word after the time is not part of the date
             end = match.start("abbr")
     return hour, minute, tz, end
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
 
 
 def _build(year, month, day, time, raw) -> FoundDate | None:
@@ -252,6 +264,8 @@ def parse_date(value: str) -> FoundDate | None:
         return iso
     for found, leftover, _where in _dates_in(value):
         if leftover <= MAX_LEFTOVER_WORDS:
+            if not found.tz and ZONE_LIKE.search(value):
+                return None  # "Mars/Olympus": a zone we do not know is not silently dropped
             return found
     return None
 

@@ -40,8 +40,8 @@ def published_display(value, precision: str, tz: str) -> str:
     zone = tzinfo_for(tz)
     local = value.astimezone(zone) if zone else value
     text = local.strftime("%Y-%m-%d %H:%M")
-    if tz and tz.startswith(("+", "-")):
-        text += " " + tz
+    if tz and (tz.startswith(("+", "-")) or "/" in tz):
+        text += " " + tz  # an offset, or a zone's name ("Asia/Damascus"), read back as given
     elif tz:
         text += " " + local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
     return text

@@ -154,20 +154,44 @@ def _trim_blank_edges(text: str) -> str:
     return "\n".join(lines)
 
 
+# The model tells some Arabic dialects apart on little evidence; news is written in the
+# standard language, and the suggesters read it as Arabic.
+ARABIC_VARIETIES = {"ary": "ar", "arz": "ar"}
+
+
+def _is_arabic_letter(ch: str) -> bool:
+    return "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"
+
+
+def _main_script_lines(text: str) -> str:
+    """The lines in the script most of the text's letters are in: one Arabic line quoted in
+    an English report (or the reverse) does not decide its language."""
+    lines = text.split("\n")
+    arabic = [sum(map(_is_arabic_letter, line)) for line in lines]
+    letters = [sum(ch.isalpha() for ch in line) for line in lines]
+    if sum(arabic) * 2 > sum(letters):
+        keep = [line for line, a, n in zip(lines, arabic, letters, strict=True) if a * 2 > n]
+    else:
+        keep = [line for line, a, n in zip(lines, arabic, letters, strict=True) if a * 2 <= n]
+    return "\n".join(keep)
+
+
 def detect_language(text: str) -> tuple[str, float]:
-    """(BCP 47 code or "", confidence). Short or unclear text gives "" rather than a guess;
-    mostly-Arabic-script text that the model is unsure about is taken as Arabic."""
+    """(BCP 47 code or "", confidence) of the text's main language (the lines in its main
+    script). Short or unclear text gives "" rather than a guess; mostly-Arabic-script text
+    that the model is unsure about is taken as Arabic."""
     global _identifier
-    sample = text[:2000]  # plenty for a reliable guess, and the cost grows with length
+    sample = _main_script_lines(text[:4000])[:2000]  # plenty for a reliable guess
     letters = [ch for ch in sample if ch.isalpha()]
     if len(letters) < 12:
         return "", 0.0
     if _identifier is None:
         _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     code, probability = _identifier.classify(sample)
+    code = ARABIC_VARIETIES.get(code, code)
     if probability >= 0.5:
         return code, round(float(probability), 3)
-    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
+    arabic = sum(1 for ch in letters if _is_arabic_letter(ch))
     if arabic / len(letters) > 0.6:
         return "ar", round(float(probability), 3)
     return "", round(float(probability), 3)
@@ -268,16 +292,47 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return meta, text[match.end() :]
 
 
+# Lines above a headline that are not it: a site's section path ("World | Middle East",
+# "Home › News"), a byline, a kicker or an interface label.
+NAVIGATION = re.compile(r"\S\s+(?:[|›»>/•·]|::)\s+\S")
+BYLINE = re.compile(
+    r"^(?:by|written by|reporting by|from our|بقلم|كتب|كتبت|إعداد|تقرير|مراسل)\b"
+    r"|(?:staff (?:reporter|writer)|correspondent|news desk)$",
+    re.IGNORECASE,
+)
+INTERFACE = re.compile(
+    r"^(?:listen to this article|share|advertisement|read more|related|photo|image|"
+    r"watch|live|breaking|اقرأ أيضا|اقرأ أيضاً|شارك|إعلان|مباشر|عاجل)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_a_headline(line: str) -> bool:
+    segments = re.split(r"\s+(?:[|›»>/•·]|::)\s+", line)
+    navigation = (
+        NAVIGATION.search(line)
+        and len(segments) >= 2
+        and all(len(s.split()) <= 4 for s in segments)
+    )
+    return bool(navigation or BYLINE.search(line) or INTERFACE.search(line))
+
+
 def text_title(text: str, name: str, markdown: bool) -> tuple[str, str]:
     """(title, where it came from): a Markdown heading, else the first line of the top
-    that reads like a headline (three words or more, not a date line), else the file name."""
+    that reads like a headline (three words or more; not a date line, a section path, a
+    byline or an interface label), else the file name."""
     lines = [line.strip() for line in text.split("\n")[:40] if line.strip()]
     if markdown:
         for line in lines[:10]:
             if line.startswith("#"):
                 return line.lstrip("#").strip(), "the first Markdown heading"
     for line in lines[:10]:
-        if len(line.split()) >= 3 and len(line) <= 400 and not find_date_in_text(line):
+        if (
+            len(line.split()) >= 3
+            and len(line) <= 400
+            and not _not_a_headline(line)
+            and not find_date_in_text(line)
+        ):
             return line, "the first line that reads like a headline"
     if lines:
         return lines[0], "the first line"

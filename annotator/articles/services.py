@@ -255,20 +255,42 @@ def can_edit_metadata(membership, *, uploaded_by_id) -> bool:
     return membership.has_role(Role.REVIEWER) or uploaded_by_id == membership.user_id
 
 
+UNCHANGED = object()  # a metadata field nobody touched: left exactly as found
+
+
 def article_metadata_update(
     *,
     article: Article,
-    title: str,
-    outlet_name: str,
-    published: FoundDate | None,
-    language: str,
+    title=UNCHANGED,
+    outlet_name=UNCHANGED,
+    published=UNCHANGED,
+    language=UNCHANGED,
 ) -> Article:
-    """Set what the review table or the about page says (text never changes here).
-    An outlet name that matches no source creates one (kind: outlet)."""
-    outlet = source_for_outlet(project=article.project, name=outlet_name, domain=_domain(article))
-    article.title = " ".join(title.split())[:TITLE_MAX]
-    article.outlet = outlet
-    article.outlet_proposed = ""
+    """Set what the review table or the about page changed (the text never changes here);
+    a field not given keeps its value and provenance (a date stays as found, with the
+    words it was read from). An outlet name that matches no source creates one."""
+    fields = {"updated_at"}
+    if title is not UNCHANGED:
+        article.title = " ".join(title.split())[:TITLE_MAX]
+        fields.add("title")
+    if outlet_name is not UNCHANGED:
+        article.outlet = source_for_outlet(
+            project=article.project, name=outlet_name, domain=_domain(article)
+        )
+        article.outlet_proposed = ""
+        fields |= {"outlet", "outlet_proposed"}
+    if published is not UNCHANGED:
+        _published_set(article, published)
+        fields |= {"published_at", "published_precision", "published_tz", "published_raw"}
+    if language is not UNCHANGED:
+        article.language = language[:35]
+        fields.add("language")
+    with transaction.atomic():
+        article.save(update_fields=sorted(fields))
+    return article
+
+
+def _published_set(article: Article, published: FoundDate | None) -> None:
     if published is None:
         article.published_at, article.published_precision = None, ""
         article.published_tz = article.published_raw = ""
@@ -279,21 +301,6 @@ def article_metadata_update(
     ):
         article.published_at, article.published_precision = published.value, published.precision
         article.published_tz, article.published_raw = published.tz, published.raw[:200]
-    article.language = language[:35]
-    article.save(
-        update_fields=[
-            "title",
-            "outlet",
-            "outlet_proposed",
-            "published_at",
-            "published_precision",
-            "published_tz",
-            "published_raw",
-            "language",
-            "updated_at",
-        ]
-    )
-    return article
 
 
 def _domain(article: Article) -> str:

@@ -232,14 +232,19 @@ def batch_review(request, slug, batch_id):
 
 
 def _metadata_save(form):
-    data = form.cleaned_data
-    article_metadata_update(
-        article=form.article,
-        title=data["title"],
-        outlet_name=data["outlet"],
-        published=data["published"],
-        language=data["language"],
-    )
+    """Only what the person changed: an untouched field keeps its value and provenance."""
+    names = {
+        "title": "title",
+        "outlet": "outlet_name",
+        "published": "published",
+        "language": "language",
+    }
+    touched = set(form.changed_data)
+    if form.outlet_is_new and form.cleaned_data["outlet"]:
+        touched.add("outlet")  # the page promises that saving creates the proposed outlet
+    changed = {names[f]: form.cleaned_data[f] for f in touched if f in names}
+    if changed:
+        article_metadata_update(article=form.article, **changed)
 
 
 def _article_or_404(membership, article_id):

@@ -17,7 +17,7 @@ Hedges, attributions and dates name the span of the claim candidate in their sen
 (`claim_span`), so the service can propose a link or a claimed time for it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import regex
@@ -32,7 +32,13 @@ from annotator.suggestions.lexicon import (
     find_cues,
     is_number_word,
 )
-from annotator.suggestions.sentences import lang_key, longest_first, sentence_of, sentences
+from annotator.suggestions.sentences import (
+    lang_key,
+    language_runs,
+    longest_first,
+    sentence_of,
+    sentences,
+)
 
 HEDGES, ATTRIBUTIONS, DATES, CLAIMS = "hedges", "attributions", "dates", "claims"
 SUGGESTER_KIND = {HEDGES: "hedge", ATTRIBUTIONS: "attribution", DATES: "date", CLAIMS: "claim"}
@@ -178,7 +184,30 @@ def suggest(
     sources: list[SourceRef] | tuple = (),
     disabled: frozenset | set = frozenset(),
 ) -> list[Suggestion]:
-    """All suggestions for one article text; rules in `disabled` (rule ids) are skipped."""
+    """All suggestions for one article text; rules in `disabled` (rule ids) are skipped.
+    Lines in another script than the article's language are read in their own language
+    (an Arabic quotation in an English report, an English one in an Arabic report)."""
+    found = []
+    for start, end, lang in language_runs(text, language):
+        for suggestion in _suggest(text[start:end], lang, published_at, sources, disabled):
+            found.append(_shifted(suggestion, start) if start else suggestion)
+    return found
+
+
+def _shifted(suggestion: Suggestion, by: int) -> Suggestion:
+    def shift(span):
+        return (span[0] + by, span[1] + by) if span else span
+
+    return replace(
+        suggestion,
+        start=suggestion.start + by,
+        end=suggestion.end + by,
+        sentence=shift(suggestion.sentence),
+        claim_span=shift(suggestion.claim_span),
+    )
+
+
+def _suggest(text, language, published_at, sources, disabled) -> list[Suggestion]:
     lang = lang_key(language)
     spans = sentences(text)
     folded = FoldedText.of(text, lang) if lang == "ar" else None

@@ -54,3 +54,34 @@ def longest_first(found: list[dict]) -> list[dict]:
         if not any(item["start"] < k["end"] and k["start"] < item["end"] for k in kept):
             kept.append(item)
     return sorted(kept, key=lambda f: f["start"])
+
+
+ARABIC_SCRIPT = regex.compile(r"\p{Arabic}")
+LATIN_SCRIPT = regex.compile(r"\p{Latin}")
+
+
+def _script(line: str) -> str | None:
+    arabic, latin = len(ARABIC_SCRIPT.findall(line)), len(LATIN_SCRIPT.findall(line))
+    if arabic == latin == 0:
+        return None
+    return "ar" if arabic > latin else "latin"
+
+
+def language_runs(text: str, language: str) -> list[tuple[int, int, str]]:
+    """The text cut into runs of whole lines in one script, each with the language to read
+    it in: the article's own for its script, Arabic for Arabic script in a Latin-script
+    article, English for Latin script in an Arabic one. Lines without letters go with the
+    run before them. One run for a text in one script."""
+    own = "ar" if lang_key(language) == "ar" else "latin"
+    read_as = {own: language, "ar": "ar", "latin": "en"}
+    runs, start, current, position = [], 0, None, 0
+    for line in text.split("\n"):
+        script = _script(line)
+        if script is not None and current is not None and script != current:
+            runs.append((start, position, read_as[current]))
+            start = position
+        if script is not None:
+            current = script
+        position += len(line) + 1
+    runs.append((start, len(text), read_as[current or own]))
+    return runs

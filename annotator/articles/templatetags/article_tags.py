@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -37,8 +39,9 @@ def published(article):
     offset = f"{offset[:3]}:{offset[3:]}"
     label = offset if article.published_tz.startswith(("+", "-")) else article.published_tz
     return format_html(
-        '<time datetime="{}">{} <span class="muted">{}</span></time>',
+        '<time datetime="{}" title="{} UTC">{} <span class="muted">{}</span></time>',
         local.isoformat(),
+        f"{value.astimezone(UTC):%-d %b %Y, %H:%M}",
         f"{local:%-d %b %Y, %H:%M}",
         label if label == offset else f"{label} ({offset})",
     )
