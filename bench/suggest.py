@@ -19,6 +19,7 @@ suggestions per article, suggestions on clutter lines (the lines listed in each 
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -26,8 +27,15 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 60)
+django.setup()  # the page-furniture rules read dates with the articles app's date reader
+
 from annotator.suggestions.attributions import SourceRef  # noqa: E402
-from annotator.suggestions.engine import suggest
+from annotator.suggestions.engine import suggest  # noqa: E402
 
 GOLD = Path(__file__).resolve().parent / "gold"
 KINDS = ("hedge", "attribution", "date")

@@ -6,12 +6,15 @@ second identical span. Lists count people's work apart from suggestions, and an 
 suggesters alone touched stays new.
 """
 
+import io
 import json
+import zipfile
 
 import factories
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from export_helpers import export_bytes
 
 from annotator.annotations.kinds import ATTRIBUTION, CLAIM
 from annotator.annotations.models import Annotation, Link, Status
@@ -182,3 +185,20 @@ def test_counts_and_new_say_what_people_did(team, story, login):
     article = client.get(reverse("articles:list", args=[team.slug])).context["listing"]
     row = article.articles[0]
     assert (row.counts, row.suggested) == ({CLAIM: 1}, 1)  # the rejected one is not counted
+
+
+def test_the_api_list_counts_people_apart_from_open_suggestions(team, story, api_as):
+    api = api_as(team["annotator"])
+    factories.span(story, "destroyed overnight", CLAIM, by=team["annotator"])
+    listed = api("get", f"/api/projects/{team.slug}/articles/").json()
+    assert [(a["id"], a["annotations"], a["open_suggestions"]) for a in listed] == [
+        (story.pk, {CLAIM: 1}, 2)
+    ]
+
+
+def test_the_dataset_card_counts_people_apart_from_open_suggestions(team, story):
+    factories.span(story, "destroyed overnight", CLAIM, by=team["annotator"])
+    data = export_bytes(team.slug, "zip", "--include-all")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        card = archive.read("README.md").decode()
+    assert "1 article, 1 annotation by people, 2 open suggestions" in card

@@ -67,6 +67,13 @@ class ArticleSummary(Schema):
     status: str
 
 
+class ArticleListItem(ArticleSummary):
+    annotations: dict[str, int] = Field(
+        alias="counts", description="People's annotations that stand (draft, approved), per kind"
+    )
+    open_suggestions: int = Field(alias="suggested", description="Suggestions nobody decided yet")
+
+
 class ArticleOut(ArticleSummary):
     text: str = Field(description="The stored text that offsets index (code points)")
     text_sha256: str
@@ -117,11 +124,14 @@ def _kind_fields(payload: KindFields) -> dict:
 
 
 @router.get(
-    "/projects/{slug}/articles/", response=list[ArticleSummary], summary="List a project's articles"
+    "/projects/{slug}/articles/",
+    response=list[ArticleListItem],
+    summary="List a project's articles",
 )
 def article_list(request, slug: str, offset: int = Query(0, le=MAX_OFFSET), limit: int = 100):
     membership = membership_or_404(request.user, slug)
-    articles = membership.project.articles.select_related("outlet").order_by("pk")
+    articles = membership.project.articles.select_related("outlet").with_annotation_counts()
+    articles = articles.order_by("pk")
     return articles[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 1000)]
 
 

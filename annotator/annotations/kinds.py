@@ -30,6 +30,9 @@ class KindSpec:
     description: str  # what it marks, in a sentence (the dataset card)
     fields: tuple[str, ...] = ()  # Annotation fields only this kind carries
     panel: str = ""  # workspace partial that edits those fields ("" when it has none)
+    # How many of its open suggestions the text draws per paragraph (best first); the others
+    # wait in the side list. None: all (short, precise suggestions do not clutter).
+    drawn_per_paragraph: int | None = None
 
     @property
     def plural(self) -> str:
@@ -68,6 +71,7 @@ KINDS: dict[str, KindSpec] = {
             description="what is asserted to have happened: who did what, where, when, how many.",
             fields=("event", "claimed_at", "claimed_precision", "credibility"),
             panel="claim_fields",
+            drawn_per_paragraph=2,
         ),
         KindSpec(
             ATTRIBUTION,

@@ -18,6 +18,7 @@ from lxml import etree
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from annotator.articles.dates import FoundDate, find_date_in_text, parse_date
+from annotator.articles.furniture import is_furniture
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -292,31 +293,6 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return meta, text[match.end() :]
 
 
-# Lines above a headline that are not it: a site's section path ("World | Middle East",
-# "Home › News"), a byline, a kicker or an interface label.
-NAVIGATION = re.compile(r"\S\s+(?:[|›»>/•·]|::)\s+\S")
-BYLINE = re.compile(
-    r"^(?:by|written by|reporting by|from our|بقلم|كتب|كتبت|إعداد|تقرير|مراسل)\b"
-    r"|(?:staff (?:reporter|writer)|correspondent|news desk)$",
-    re.IGNORECASE,
-)
-INTERFACE = re.compile(
-    r"^(?:listen to this article|share|advertisement|read more|related|photo|image|"
-    r"watch|live|breaking|اقرأ أيضا|اقرأ أيضاً|شارك|إعلان|مباشر|عاجل)\b",
-    re.IGNORECASE,
-)
-
-
-def _not_a_headline(line: str) -> bool:
-    segments = re.split(r"\s+(?:[|›»>/•·]|::)\s+", line)
-    navigation = (
-        NAVIGATION.search(line)
-        and len(segments) >= 2
-        and all(len(s.split()) <= 4 for s in segments)
-    )
-    return bool(navigation or BYLINE.search(line) or INTERFACE.search(line))
-
-
 def text_title(text: str, name: str, markdown: bool) -> tuple[str, str]:
     """(title, where it came from): a Markdown heading, else the first line of the top
     that reads like a headline (three words or more; not a date line, a section path, a
@@ -330,7 +306,7 @@ def text_title(text: str, name: str, markdown: bool) -> tuple[str, str]:
         if (
             len(line.split()) >= 3
             and len(line) <= 400
-            and not _not_a_headline(line)
+            and not is_furniture(line)
             and not find_date_in_text(line)
         ):
             return line, "the first line that reads like a headline"

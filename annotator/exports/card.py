@@ -110,8 +110,7 @@ def dataset_card(selection: Selection, counts: dict, files: list[str], exported_
         f"- `{SCHEMA_NAME}`: JSON Schema of one line of `articles.jsonl` "
         f"(schema_version {SCHEMA_VERSION}).",
         "",
-        f"{counts['articles']} articles, {counts['spans']} annotations, {counts['links']} links, "
-        f"{counts['relations']} claim relations.",
+        _contents_line(counts),
         "",
         _counts_table(counts["by_kind_status"]),
         "",
@@ -166,6 +165,27 @@ def dataset_card(selection: Selection, counts: dict, files: list[str], exported_
         "",
     ]
     return "\n".join(lines)
+
+
+def _contents_line(counts: dict) -> str:
+    """People's annotations apart from the suggestions nobody decided (machine work)."""
+    open_suggestions = sum(
+        n for (_kind, status), n in counts["by_kind_status"].items() if status == Status.SUGGESTED
+    )
+    parts = [
+        _n(counts["articles"], "article"),
+        _n(counts["spans"] - open_suggestions, "annotation") + " by people",
+    ]
+    if open_suggestions:
+        parts.append(
+            _n(open_suggestions, "open suggestion") + " (status `suggested`: nobody decided them)"
+        )
+    parts += [_n(counts["links"], "link"), _n(counts["relations"], "claim relation")]
+    return ", ".join(parts) + "."
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _counts_table(by_kind_status: dict) -> str:

@@ -17,11 +17,14 @@ Hedges, attributions and dates name the span of the claim candidate in their sen
 (`claim_span`), so the service can propose a link or a claimed time for it.
 """
 
+import bisect
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import regex
 
+from annotator.articles.furniture import body_lines
 from annotator.suggestions.attributions import SourceRef, find_attributions, match_source
 from annotator.suggestions.dates import DateMention, find_dates
 from annotator.suggestions.lexicon import (
@@ -194,6 +197,12 @@ def suggest(
     return found
 
 
+def _inside_any(lines: list[tuple[int, int]], span: tuple[int, int]) -> bool:
+    """Whether `span` lies within one of `lines` (sorted, not overlapping)."""
+    i = bisect.bisect_right(lines, (span[0], math.inf)) - 1  # the last line starting by it
+    return i >= 0 and span[1] <= lines[i][1]
+
+
 def _shifted(suggestion: Suggestion, by: int) -> Suggestion:
     def shift(span):
         return (span[0] + by, span[1] + by) if span else span
@@ -216,7 +225,10 @@ def _suggest(text, language, published_at, sources, disabled) -> list[Suggestion
     dates = [d for d in find_dates(text, lang, published_at, folded) if d.rule not in disabled]
 
     claims = {}
+    body = body_lines(text)
     for sentence in spans:
+        if not _inside_any(body, sentence):
+            continue  # headlines, bylines, datelines, captions, links: not the story's claims
         inside = [a for a in attributions if sentence[0] <= a["start"] < sentence[1]]
         has_date = any(sentence[0] <= d.start < sentence[1] for d in dates)
         features = _features(text, lang, sentence, bool(inside), has_date)

@@ -1,5 +1,6 @@
 """What the workspace shows of an article, in a fixed number of queries whatever its size."""
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,9 +31,10 @@ class WorkspaceData:
     pending: dict[str, int]  # open suggestions per kind ("date" for claimed times)
 
 
-def workspace_read(article, only_user=None) -> WorkspaceData:
+def workspace_read(article, only_user=None, suggestions=True) -> WorkspaceData:
     """All annotations of an article in text order (or only `only_user`'s and the open
-    suggestions), their links indexed both ways, and the suggested claim times."""
+    suggestions; none of those when not `suggestions`), their links indexed both ways, the
+    suggested claim times and how many suggestions are open (hidden or not)."""
     annotations = Annotation.objects.filter(article=article)
     if only_user is not None:
         annotations = annotations.filter(Q(created_by=only_user) | Q(status=Status.SUGGESTED))
@@ -61,6 +63,10 @@ def workspace_read(article, only_user=None) -> WorkspaceData:
         dates_of[date.claim_id].append(date)
     if dates_of:
         pending["date"] = sum(len(dates) for dates in dates_of.values())
+    if not suggestions:
+        annotations = [a for a in annotations if a.status != Status.SUGGESTED]
+        by_id, dates_of = {a.pk: a for a in annotations}, {}
+        of_kind = {kind: [a for a in items if a.pk in by_id] for kind, items in of_kind.items()}
     return WorkspaceData(
         annotations=annotations,
         by_id=by_id,
@@ -70,6 +76,24 @@ def workspace_read(article, only_user=None) -> WorkspaceData:
         date_suggestions=dict(dates_of),
         pending=dict(pending),
     )
+
+
+def drawn_in_text(text: str, annotations: list[Annotation], selected_id=None) -> list:
+    """What the text draws: people's annotations and open suggestions, but of a kind with
+    `drawn_per_paragraph` only that many suggestions per paragraph, the most confident
+    first (the rest wait in the list); the selected annotation always."""
+    paragraph_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    drawn, per_paragraph = [], defaultdict(int)
+    ranked = sorted(annotations, key=lambda a: (-(a.confidence or 0), a.start, a.pk))
+    for annotation in ranked:
+        limit = KINDS[annotation.kind].drawn_per_paragraph if annotation.kind in KINDS else None
+        if annotation.status == Status.SUGGESTED and limit is not None:
+            paragraph = bisect.bisect_right(paragraph_starts, annotation.start)
+            per_paragraph[annotation.kind, paragraph] += 1
+            if per_paragraph[annotation.kind, paragraph] > limit and annotation.pk != selected_id:
+                continue
+        drawn.append(annotation)
+    return sorted(drawn, key=lambda a: (a.start, -a.end, a.pk))
 
 
 def link_targets(annotation: Annotation, annotations: list[Annotation]) -> list[Annotation]:

@@ -34,7 +34,7 @@ from annotator.sources.queries import (
 )
 from annotator.sources.services import SourceError
 from annotator.workspace.forms import DetailForm, SpanForm
-from annotator.workspace.queries import link_targets, workspace_read
+from annotator.workspace.queries import drawn_in_text, link_targets, workspace_read
 from annotator.workspace.services import annotation_panel_save
 
 TEMPLATE = "workspace/workspace.html"
@@ -42,6 +42,7 @@ TEMPLATE = "workspace/workspace.html"
 RESERVED_KEYS = {"j", "k", "y", "n", "u", "l", "?", "A"}
 UNDO_KEY = "undo-article-{}"
 WHO_KEY = "who-article-{}"
+HIDE_SUGGESTIONS_KEY = "hide-suggestions"
 SPAN_MOVES = [
     ("widen-start", "+ word at start"),
     ("narrow-start", "− word at start"),
@@ -65,15 +66,28 @@ def _only_mine(request, membership, article) -> bool:
     return article.assignments.count() > 1
 
 
+def _suggestions_hidden(request) -> bool:
+    """The person's choice, for every article, until they change it."""
+    if request.method == "GET" and request.GET.get("suggestions") in ("hide", "show"):
+        request.session[HIDE_SUGGESTIONS_KEY] = request.GET["suggestions"] == "hide"
+    return request.session.get(HIDE_SUGGESTIONS_KEY, False)
+
+
 def _context(request, membership, article, selected_id=None, form=None):
     only_mine = _only_mine(request, membership, article)
-    data = workspace_read(article, only_user=request.user if only_mine else None)
+    hidden = _suggestions_hidden(request)
+    data = workspace_read(
+        article, only_user=request.user if only_mine else None, suggestions=not hidden
+    )
     selected = data.by_id.get(selected_id)
+    drawn = drawn_in_text(article.text, data.annotations, selected_id)
     context = {
         "project": membership.project,
         "membership": membership,
         "article": article,
-        "text_html": text_html(article.text, data.annotations, selected_id),
+        "text_html": text_html(article.text, drawn, selected_id),
+        "suggestions_hidden": hidden,
+        "undrawn": len(data.annotations) - len(drawn),
         "kinds": list(KINDS.values()),
         "undo_available": UNDO_KEY.format(article.pk) in request.session,
         "only_mine": only_mine,
