@@ -10,12 +10,30 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.management.commands import db_worker
+from hypothesis import HealthCheck, settings
 from playwright.sync_api import sync_playwright
 
 from annotator.accounts.services import api_token_create
 from annotator.articles.models import ImportBatch
 from annotator.demo.data import DEMO_SLUG, demo_load
 from annotator.projects.models import Membership, Project, Role
+
+# Hypothesis profiles for every property test, loaded here so that each test module's
+# @settings builds on them. "ci" (CI=true) and "dev" are derandomized: the same examples on
+# every run, so a failure is never a matter of luck; HYPOTHESIS_PROFILE=thorough runs 1000
+# new random examples per property to look for more.
+_HYPOTHESIS = {
+    "deadline": None,
+    "database": None,
+    "print_blob": True,
+    # A loaded machine must not fail a property: timing is not what these test.
+    "suppress_health_check": [HealthCheck.too_slow],
+}
+settings.register_profile("ci", max_examples=50, derandomize=True, **_HYPOTHESIS)
+settings.register_profile("dev", max_examples=30, derandomize=True, **_HYPOTHESIS)
+settings.register_profile("thorough", max_examples=1000, **_HYPOTHESIS)
+_IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _IN_CI else "dev"))
 
 TEAM_ROLES = {
     "owner": Role.OWNER,

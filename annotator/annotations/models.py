@@ -6,6 +6,7 @@ from django.db.models.functions import Length
 
 from annotator.annotations.kinds import CLAIM, KINDS, LINKS, kind_choices, link_choices
 from annotator.articles.models import Article
+from annotator.datetimes import in_range
 from annotator.sources.models import Source
 
 
@@ -160,6 +161,14 @@ class Annotation(models.Model):
                 condition=models.Q(claimed_at__isnull=True, claimed_precision="")
                 | models.Q(claimed_at__isnull=False, claimed_precision__in=TimePrecision.values),
                 name="annotation_claimed_precision_valid",
+            ),
+            # Python cannot read back what lies outside this range (annotator/datetimes.py).
+            models.CheckConstraint(
+                condition=in_range("claimed_at", null=True), name="annotation_claimed_at_in_range"
+            ),
+            models.CheckConstraint(
+                condition=in_range("reviewed_at", null=True),
+                name="annotation_reviewed_at_in_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(confidence__isnull=True)

@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 
 from annotator.articles.dates import FoundDate, parse_date, tzinfo_for
 from annotator.articles.models import Article, ArticleStatus, DatePrecision
+from annotator.datetimes import datetime_problem
 from annotator.sources.models import Source
 
 LANGUAGES = [
@@ -68,6 +69,9 @@ class PublishedField(forms.CharField):
             raise forms.ValidationError(
                 "Not a date we can read. Write it like 2024-01-17 or 2024-01-17 19:32 +05:30."
             )
+        problem = datetime_problem(found.value, "The date")
+        if problem:
+            raise forms.ValidationError(problem)
         return found
 
 

@@ -4,7 +4,6 @@ with their annotation counts, the outlets for the filter."""
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, F, Q
@@ -12,6 +11,8 @@ from django.http import QueryDict
 
 from annotator.articles.forms import LANGUAGE_NAMES, ArticleFilterForm
 from annotator.articles.models import Article, article_search_query
+from annotator.datetimes import day_bounds
+from annotator.params import number
 from annotator.sources.models import Source
 
 PER_PAGE = 50
@@ -57,19 +58,19 @@ def _filters(project, data: dict) -> Q:
         condition &= Q(search_vector=article_search_query(data["q"]))
     if data.get("outlet") == "none":
         condition &= Q(outlet__isnull=True)
-    elif (data.get("outlet") or "").isdigit():
-        condition &= Q(outlet_id=int(data["outlet"]))
+    elif number(data.get("outlet")) is not None:
+        condition &= Q(outlet_id=number(data["outlet"]))
     if data.get("language") == "none":
         condition &= Q(language="")
     elif data.get("language"):
         condition &= Q(language=data["language"])
     if data.get("status"):
         condition &= Q(status=data["status"])
+    # Whole days in UTC, kept inside the stored range (9999-12-31 has no next day).
     if data.get("date_from"):
-        condition &= Q(published_at__gte=datetime.combine(data["date_from"], time(), UTC))
+        condition &= Q(published_at__gte=day_bounds(data["date_from"])[0])
     if data.get("date_to"):
-        end = datetime.combine(data["date_to"] + timedelta(days=1), time(), UTC)
-        condition &= Q(published_at__lt=end)
+        condition &= Q(published_at__lt=day_bounds(data["date_to"])[1])
     return condition
 
 

@@ -7,12 +7,14 @@ joined by a thin line. Claims without a claimed time show only the report tick.
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 LABEL_WIDTH = 170
 PLOT_WIDTH = 760
 ROW_HEIGHT = 34
 TOP = 34
+# Python's calendar ends; a claim may be stored up to a day from either (annotator/datetimes.py).
+FIRST, LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 PALETTE = ["#2457a6", "#b4470f", "#1f7a44", "#7c3aed", "#a21caf", "#0e7490", "#854d0e", "#be123c"]
 
 
@@ -30,6 +32,14 @@ class Mark:
     group: int
 
 
+def _shifted(moment: datetime, delta: timedelta) -> datetime:
+    """moment + delta, stopping at the end of the calendar rather than overflowing."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return FIRST if delta < timedelta(0) else LAST
+
+
 def group_colour(group: int) -> str:
     return PALETTE[(group - 1) % len(PALETTE)] if group else "#61707e"
 
@@ -40,9 +50,9 @@ def claimed_range(claim) -> tuple[datetime, datetime] | None:
     start = claim.claimed_at
     if claim.claimed_precision == "month":
         days = calendar.monthrange(start.year, start.month)[1]
-        return start, start + timedelta(days=days)
+        return start, _shifted(start, timedelta(days=days))
     if claim.claimed_precision in ("day", "approximate"):
-        return start, start + timedelta(days=1)
+        return start, _shifted(start, timedelta(days=1))
     return start, start
 
 
@@ -72,7 +82,7 @@ def timeline_layout(claims, group_of: dict[int, int]) -> dict:
         }
     low, high = min(moments), max(moments)
     padding = max((high - low) * 0.04, timedelta(hours=6))
-    low, high = low - padding, high + padding
+    low, high = _shifted(low, -padding), _shifted(high, padding)
     seconds = (high - low).total_seconds()
 
     def x_of(moment):
@@ -135,10 +145,10 @@ def axis_ticks(low: datetime, high: datetime, x_of) -> list[dict]:
         step, fmt = None, "%b %Y"
     ticks = []
     if step:
-        moment = low.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        moment = _shifted(low.replace(hour=0, minute=0, second=0, microsecond=0), timedelta(days=1))
         while moment < high:
             ticks.append({"x": x_of(moment), "label": moment.strftime(fmt)})
-            moment += step
+            moment = _shifted(moment, step)
     else:
         moment = low.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         every = max(1, days // 300)
@@ -146,5 +156,7 @@ def axis_ticks(low: datetime, high: datetime, x_of) -> list[dict]:
             if moment >= low:
                 ticks.append({"x": x_of(moment), "label": moment.strftime(fmt)})
             month = moment.month - 1 + every
+            if moment.year + month // 12 > LAST.year:
+                break
             moment = moment.replace(year=moment.year + month // 12, month=month % 12 + 1)
     return ticks

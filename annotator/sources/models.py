@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
+from annotator.datetimes import in_range
 from annotator.projects.models import Project
 from annotator.sources.identity import source_keys
 
@@ -109,6 +110,9 @@ class ReliabilityAssessment(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(rationale__regex=r"\S"), name="assessment_rationale_required"
+            ),
+            models.CheckConstraint(
+                condition=in_range("assessed_at"), name="assessment_assessed_at_in_range"
             ),
         ]
 

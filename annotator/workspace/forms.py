@@ -6,14 +6,14 @@ from django.utils import timezone
 from annotator.annotations.kinds import KINDS, kind_choices
 from annotator.annotations.models import Annotation, HedgeType, TimePrecision
 from annotator.annotations.offsets import span_problem
+from annotator.datetimes import datetime_problem
 from annotator.events.models import Event
 from annotator.sources.models import Source
 
 
-class SpanForm(forms.Form):
+class SelectionForm(forms.Form):
     """A selection sent by the page: offsets in code points plus the quote it saw."""
 
-    kind = forms.ChoiceField(choices=kind_choices, required=False)
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=0)
     quote = forms.CharField(strip=False)
@@ -29,13 +29,19 @@ class SpanForm(forms.Form):
         problem = span_problem(self.text, data["start"], data["end"], data["quote"])
         if problem:
             raise forms.ValidationError(problem)
-        if not data.get("kind"):
-            data.pop("kind", None)
         return data
 
     def error_message(self) -> str:
         errors = [str(e) for field_errors in self.errors.values() for e in field_errors]
         return " ".join(errors) or "Invalid selection."
+
+
+class SpanForm(SelectionForm):
+    """A new span: the selection and what it is."""
+
+    kind = forms.ChoiceField(
+        choices=kind_choices, error_messages={"required": "Choose what the selection is."}
+    )
 
 
 class DetailForm(forms.Form):
@@ -96,6 +102,10 @@ class DetailForm(forms.Form):
         data = super().clean()
         if data.get("claimed_time") and not data.get("claimed_date"):
             self.add_error("claimed_date", "Give the date as well as the time.")
+        elif {"claimed_date", "claimed_time", "claimed_precision"} <= data.keys():
+            problem = datetime_problem(self._claimed_time()[0], "The claimed date")
+            if problem:
+                self.add_error("claimed_date", problem)
         return data
 
     def changes(self) -> dict:
