@@ -31,8 +31,14 @@ def reports(team):
 
 @pytest.fixture
 def empty(team):
-    """The project the dataset moves to, owned by the same owner."""
-    return factories.project("Moved", slug="moved", owner=team["owner"], guidelines="Same rules.")
+    """The project the dataset moves to, owned by the same owner; the team are members (the
+    import credits work to members only)."""
+    moved = factories.project("Moved", slug="moved", owner=team["owner"], guidelines="Same rules.")
+    for name in ("reviewer", "annotator", "annotator2"):
+        moved.memberships.create(
+            user=team[name], role=team.project.memberships.get(user=team[name]).role
+        )
+    return moved
 
 
 def import_lines(tmp_path, lines, *extra, slug="moved"):

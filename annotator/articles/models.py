@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import models
 from django.db.models.expressions import RawSQL
 
+from annotator.datetimes import in_range
 from annotator.projects.models import Project
 from annotator.sources.models import Source
 
@@ -28,8 +29,18 @@ class DatePrecision(models.TextChoices):
     MINUTE = "minute", "Minute"
 
 
+# A tsvector holds at most 1 MB (PostgreSQL refuses more, and the whole INSERT with it), and
+# positions past 16,383 are all counted as 16,383: only the first SEARCH_TEXT_CHARS
+# characters of a text are indexed. Each indexed character costs at most ~6 bytes of
+# tsvector (a distinct one-character word of 3 UTF-8 bytes and its separator), so 100,000 of
+# them and a 500-character title stay under the limit whatever the words; a news article
+# is far shorter, so a search still sees all of it.
+SEARCH_TEXT_CHARS = 100_000
+
+
 class ArticleSearchVector(models.Func):
-    """Title (weight A) and text (weight B) as a tsvector, stemmed by the article's language.
+    """Title (weight A) and the text's first SEARCH_TEXT_CHARS characters (weight B) as a
+    tsvector, stemmed by the article's language.
 
     Arabic articles use PostgreSQL's `arabic` configuration, English ones `english`,
     everything else `simple`. Immutable, so it can be a stored generated column.
@@ -41,7 +52,7 @@ class ArticleSearchVector(models.Func):
     )
     template = (
         f"setweight(to_tsvector({CONFIG}, title), 'A')"
-        f" || setweight(to_tsvector({CONFIG}, text), 'B')"
+        f" || setweight(to_tsvector({CONFIG}, left(text, {SEARCH_TEXT_CHARS})), 'B')"
     )
     output_field = SearchVectorField()
 
@@ -157,6 +168,11 @@ class Article(models.Model):
                     published_at__isnull=False, published_precision__in=DatePrecision.values
                 ),
                 name="article_published_precision_valid",
+            ),
+            # Python cannot read back what lies outside this range (annotator/datetimes.py).
+            models.CheckConstraint(
+                condition=in_range("published_at", null=True),
+                name="article_published_at_in_range",
             ),
             models.CheckConstraint(
                 condition=~models.Q(text__contains="\r") & models.Q(IsNFC("text")),

@@ -8,6 +8,10 @@ from collections.abc import Iterable, Iterator
 
 from annotator.annotations.kinds import ATTRIBUTES, CLAIM, QUALIFIES, VIA
 from annotator.events.timeline import attribution_paths, claim_chains, source_label
+from annotator.spreadsheet import FORMULA_START, spreadsheet_row
+
+# FORMULA_START stays importable from here (the rule itself is annotator/spreadsheet.py).
+__all__ = ["CSV_COLUMNS", "FORMULA_START", "claim_rows", "csv_lines"]
 
 CSV_COLUMNS = [
     "article_id",
@@ -30,15 +34,6 @@ CSV_COLUMNS = [
     "annotator",
     "reviewer",
 ]
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 class _Line:
@@ -54,7 +49,7 @@ def csv_lines(records: Iterable[dict]) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(CSV_COLUMNS)
     for record in records:
         for row in claim_rows(record):
-            yield writer.writerow([spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
+            yield writer.writerow(spreadsheet_row(row[c] for c in CSV_COLUMNS))
 
 
 def claim_rows(record: dict) -> Iterator[dict]:

@@ -4,7 +4,8 @@ One transaction per article: a line that fails any check stores nothing and is
 reported with its line number; the other lines go in. Spans and links are written
 only through annotator.annotations.services. Sources are matched by name, events by
 their exported id within the file (or an existing event with the same title, place
-and dates), people by username (unknown ones are credited to the importing user).
+and dates), people by username among the project's members (anyone else's work is credited
+to the importing user, with one warning that does not tell whether such a user exists).
 The suggesters do not run on imported articles: a dataset comes back as it left.
 """
 
@@ -13,8 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from jsonschema import Draft202012Validator
 
 from annotator.annotations.kinds import KINDS
@@ -25,15 +25,19 @@ from annotator.annotations.services import (
     link_create,
 )
 from annotator.articles.models import Article
-from annotator.articles.services import article_create
+from annotator.articles.services import ArticleError, article_create
+from annotator.datetimes import datetime_problem
 from annotator.events.models import Event
 from annotator.events.services import EventError, claim_relation_create, event_create
 from annotator.exports.card import schema
 from annotator.exports.dataset_lines import LineError, parse_doccano, parse_ours
+from annotator.projects.models import Membership
 from annotator.sources.models import Source
 from annotator.sources.services import SourceError, assessment_create, source_create
+from annotator.storable import first_unstorable
 
 MAX_ERRORS_SHOWN = 200
+MAX_NAMES_SHOWN = 10
 PROGRESS_EVERY = 100
 
 
@@ -101,13 +105,22 @@ def dataset_import(
             data = json.loads(line)
             if not isinstance(data, dict):
                 raise LineError("A line must be a JSON object (one article).")
+            problem = first_unstorable([data])
+            if problem:
+                raise LineError(f"it holds {problem}, which cannot be stored.")
             importer.line(number, data)
         except json.JSONDecodeError as exc:
             importer.error(number, f"not valid JSON: {exc.msg} (column {exc.colno}).")
-        except (LineError, SpanError, SourceError, EventError) as exc:
+        except RecursionError:
+            importer.error(number, "its JSON is nested too deeply to read.")
+        except DataError as exc:  # e.g. a value longer than its column
+            importer.error(number, f"the database refused a value: {str(exc).splitlines()[0]}")
+        except (LineError, SpanError, SourceError, EventError, ArticleError) as exc:
             importer.error(number, str(exc))
         except IntegrityError as exc:
             importer.error(number, f"the database refused it: {str(exc).splitlines()[0]}")
+    if importer.strangers:
+        importer.report.warnings.append(importer.strangers_warning())
     if importer.pending:
         importer.report.warnings.append(
             f"{len(importer.pending)} claim relations were not imported: their other claim "
@@ -134,6 +147,7 @@ class _Importer:
         self.claims: dict[tuple[int, int], object] = {}
         self.pending: set[int] = set()  # exported ids of relations waiting for their other end
         self.users: dict[str, object] = {}
+        self.strangers: list[str] = []  # usernames in the file that are no member here
         self.validator = Draft202012Validator(schema())
 
     def error(self, number: int, message: str):
@@ -186,7 +200,7 @@ class _Importer:
             title=data["title"][:500] or "(untitled)",
             url=data["url"],
             language=data["language"],
-            published_at=_datetime(data["published_at"]),
+            published_at=_datetime(data["published_at"], "published_at"),
             published_precision=data["published_precision"] or "",
             text=data["text"],
             text_sha256=data["text_sha256"],
@@ -246,7 +260,7 @@ class _Importer:
             elif name == "cited_source":
                 value = source(value)
             elif name == "claimed_at":
-                value = _datetime(value)
+                value = _datetime(value, f"span {span['id']}: claimed_at")
                 fields["claimed_precision"] = attrs.get("claimed_precision") or "day"
             fields[name] = value
         try:
@@ -269,7 +283,7 @@ class _Importer:
                 version=annotation.version,
                 user=self.user,
                 reviewed_by=self.person(span["reviewer"]) if span["reviewer"] else None,
-                reviewed_at=_datetime(span["reviewed_at"]),
+                reviewed_at=_datetime(span["reviewed_at"], f"span {span['id']}: reviewed_at"),
                 review_comment=span["review_comment"],
             )
         return annotation
@@ -290,7 +304,7 @@ class _Importer:
                 rationale=assessment["rationale"],
                 user=self.user,
                 assessed_by=self.person(assessment["assessed_by"]),
-                assessed_at=_datetime(assessment["assessed_at"]),
+                assessed_at=_datetime(assessment["assessed_at"], "assessed_at"),
             )
         return created, True
 
@@ -318,16 +332,33 @@ class _Importer:
         return new_events[event_id]
 
     def person(self, username: str | None):
+        """The member of the project with that username, else the importing user. Users of
+        other projects are not credited, and whether one exists is not told (the file's
+        author could otherwise probe the server's usernames)."""
         if not username:
             return self.user
         if username not in self.users:
-            found = get_user_model().objects.filter(username=username).first()
-            if found is None:
-                self.report.warnings.append(
-                    f"No user {username!r} here: their work is credited to {self.user}."
-                )
-            self.users[username] = found or self.user
+            member = (
+                Membership.objects.filter(project=self.project, user__username=username)
+                .select_related("user")
+                .first()
+            )
+            if member is None:
+                self.strangers.append(username)
+            self.users[username] = member.user if member else self.user
         return self.users[username]
+
+    def strangers_warning(self) -> str:
+        names = ", ".join(f"“{name[:80]}”" for name in self.strangers[:MAX_NAMES_SHOWN])
+        more = len(self.strangers) - MAX_NAMES_SHOWN
+        if more > 0:
+            names += f" and {more} more"
+        one = len(self.strangers) == 1
+        return (
+            f"{'1 person' if one else f'{len(self.strangers)} people'} named in the file "
+            f"{'is not a member' if one else 'are not members'} of this project ({names}): "
+            f"their work is credited to {self.user or 'nobody'}."
+        )
 
 
 _SOURCE_FIELDS = (
@@ -340,7 +371,7 @@ _SOURCE_FIELDS = (
 )
 
 
-def _datetime(value: str | None) -> datetime | None:
+def _datetime(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
@@ -349,6 +380,9 @@ def _datetime(value: str | None) -> datetime | None:
         raise LineError(f"{value!r} is not an ISO 8601 date and time.") from exc
     if parsed.tzinfo is None:
         raise LineError(f"{value!r} has no time zone.")
+    problem = datetime_problem(parsed, f"{name} {value!r}")
+    if problem:
+        raise LineError(problem)
     return parsed
 
 
