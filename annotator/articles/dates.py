@@ -14,6 +14,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from annotator.articles.models import DatePrecision
+from annotator.datetimes import datetime_problem
 from annotator.months import month_numbers
 
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -91,13 +92,16 @@ DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<first>\d{1,2})[-./](?P<second>\d{1,2})[-./](?P<year>\d{4})(?!\d)"),
 ]
 PLACE = rf"(?:{_alternation(TZ_PLACES)})"
+# Linear: no two adjacent quantifiers over the same characters (each optional word carries
+# the spaces after it), so a long run of spaces costs one pass, not one pass per space.
+# Matched at a position (no "^"), so the text after a date is never copied.
 TIME_PATTERN = re.compile(
-    r"^[\s,|\-–—@،(]*(?:at|on|في|الساعة|,)?[\s,|\-–—@(]*"
+    r"[\s,|\-–—@،(]*(?:(?:at|on|في|الساعة)[\s,|\-–—@(]*)?"
     r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::\d{2}(?:\.\d+)?)?"
-    r"\s*(?P<ampm>a\.?m\.?|p\.?m\.?|ص|م)?(?![\w])"
+    r"(?:\s*(?P<ampm>a\.?m\.?|p\.?m\.?|ص|م))?(?![\w])"
     r"(?:\s*(?:\(\s*)?(?:"
-    r"(?P<offset>(?:gmt|utc)?\s*[+-]\s*\d{1,2}(?::?\d{2})?)"
-    r"|(?:بتوقيت|توقيت)?\s*(?P<place>" + PLACE + r")(?:\s+time)?"
+    r"(?P<offset>(?:(?:gmt|utc)\s*)?[+-]\s*\d{1,2}(?::?\d{2})?)"
+    r"|(?:(?:بتوقيت|توقيت)\s*)?(?P<place>" + PLACE + r")(?:\s+time)?"
     r"|(?P<zone>[a-z]{2,14}/[a-z_]{2,30}(?:/[a-z_]{2,30})?)(?![\w/])"
     r"|(?P<abbr>[a-z]{1,4})(?![\w])"
     r")(?:\s*\))?)?",
@@ -106,6 +110,9 @@ TIME_PATTERN = re.compile(
 WORD = re.compile(r"\w+")
 ZONE_LIKE = re.compile(r"[a-z]{2,14}/[a-z_]{2,30}", re.I)
 MAX_DATE_LINE = 120
+# A date written by a person or a metadata field is short; a longer value is not a date,
+# and is refused before any pattern runs on it.
+MAX_DATE_TEXT = 200
 # Words of a date line that are not part of the date: labels and a dateline city.
 MAX_LEFTOVER_WORDS = 2
 
@@ -175,9 +182,10 @@ def _day_number(match: re.Match) -> int:
     return int(match["day"])
 
 
-def _time_after(rest: str):
-    """(hour, minute, tz label, end index) for a time right after a date, else None."""
-    match = TIME_PATTERN.match(rest)
+def _time_after(line: str, position: int):
+    """(hour, minute, tz label, end index) for a time at `position` of `line` (right after
+    a date), else None."""
+    match = TIME_PATTERN.match(line, position)
     if not match:
         return None
     hour, minute = int(match["hour"]), int(match["minute"])
@@ -210,6 +218,8 @@ def _zone_names() -> dict[str, str]:
 
 
 def _build(year, month, day, time, raw) -> FoundDate | None:
+    """The date, or None if it is no date or lies outside the years we read (which keeps
+    every value well inside the storable range, annotator/datetimes.py)."""
     if not (1900 <= year <= datetime.now(UTC).year + 1):
         return None
     try:
@@ -221,8 +231,13 @@ def _build(year, month, day, time, raw) -> FoundDate | None:
         return FoundDate(value, DatePrecision.DAY, "", raw)
     hour, minute, tz, _ = time
     zone = tzinfo_for(tz) or UTC
-    local = datetime(year, month, day, hour, minute, tzinfo=zone)
-    return FoundDate(local.astimezone(UTC), DatePrecision.MINUTE, tz, raw)
+    try:
+        value = datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    if datetime_problem(value):
+        return None
+    return FoundDate(value, DatePrecision.MINUTE, tz, raw)
 
 
 def _dates_in(line: str):
@@ -236,8 +251,8 @@ def _dates_in(line: str):
             month = _month_number(match)
             if month is None:
                 continue
-            time = _time_after(norm[match.end() :])
-            end = match.end() + (time[3] if time else 0)
+            time = _time_after(norm, match.end())
+            end = time[3] if time else match.end()
             found = _build(int(match["year"]), month, _day_number(match), time, line.strip())
             if found:
                 taken.append((match.start(), end))
@@ -257,7 +272,7 @@ def _label(before: str) -> str:
 def parse_date(value: str) -> FoundDate | None:
     """One date written by a person or a metadata field: ISO 8601 or the forms above."""
     value = (value or "").strip()
-    if not value:
+    if not value or len(value) > MAX_DATE_TEXT:
         return None
     iso = _parse_iso(value)
     if iso:
@@ -276,7 +291,7 @@ def _parse_iso(value: str) -> FoundDate | None:
         return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if len(text) == 10:
         return _build(parsed.year, parsed.month, parsed.day, None, value)

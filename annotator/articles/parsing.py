@@ -37,6 +37,10 @@ SIGNATURES = [
     (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
 ]
 TITLE_MAX = 300
+# Metadata is short: a longer front matter value is not metadata (a date has its own cap in
+# dates.py), and a JSON-LD block longer than this is not read.
+MAX_META_VALUE = 2000
+MAX_JSON_LD = 100_000
 # Fewer words than this from a web page is a menu or a caption, not an article.
 MIN_HTML_WORDS = 5
 _identifier = None
@@ -83,6 +87,16 @@ def binary_kind(data: bytes) -> str | None:
 def decode_bytes(data: bytes, declared: str = "") -> tuple[str, str]:
     """(text, encoding name). UTF-8 (with or without BOM), UTF-16 (BOM, or plainly
     16-bit), a declared charset, then Windows-1256 or Windows-1252 as detected."""
+    text, encoding = _decode(data, declared)
+    if "\x00" in text:  # e.g. UTF-16 with a zero character: PostgreSQL cannot store it
+        raise Rejected(
+            f"The file holds a NUL character (U+0000) at position {text.index(chr(0))}, "
+            "which is not text and cannot be stored. Remove it and upload the file again."
+        )
+    return text, encoding
+
+
+def _decode(data: bytes, declared: str) -> tuple[str, str]:
     boms = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
     for bom, encoding in boms:
         if data.startswith(bom):
@@ -286,8 +300,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     for line in match[1].split("\n"):
         key, sep, value = line.partition(":")
         known = FRONT_MATTER_KEYS.get(key.strip().lower())
-        if sep and known:
-            meta[known] = value.strip().strip("\"'")
+        value = value.strip().strip("\"'")
+        if sep and known and len(value) <= MAX_META_VALUE:
+            meta[known] = value
     if not meta:
         return {}, text
     return meta, text[match.end() :]
@@ -354,9 +369,11 @@ def html_published(tree) -> tuple[FoundDate | None, str]:
             if found:
                 return found, f"HTML metadata ({xpath.split('@')[1].split(']')[0]})"
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        if len(script) > MAX_JSON_LD:
+            continue
         try:
             data = json.loads(script)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than it can read
             continue
         for item in data if isinstance(data, list) else [data]:
             if isinstance(item, dict) and isinstance(item.get("datePublished"), str):

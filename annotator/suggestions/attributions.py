@@ -3,7 +3,10 @@ the cited source phrase ("two local officials told Meridian Wire", "قال مس�
 قرمل"), and the phrase matched to the project's sources by name and other names. Pure
 functions, no Django."""
 
+import bisect
+import math
 from dataclasses import dataclass
+from functools import cache
 
 import regex
 
@@ -91,13 +94,41 @@ AR_STOP_AFTER = {
 AR_RECIPIENT = regex.compile(
     rf"^ل[{AR_MARKS}]*(?:ـ|ل|ص[{AR_MARKS}]*ح[{AR_MARKS}]*ي[{AR_MARKS}]*ف|و[{AR_MARKS}]*ك[{AR_MARKS}]*ا|ق[{AR_MARKS}]*ن[{AR_MARKS}]*ا|م[{AR_MARKS}]*و[{AR_MARKS}]*ق[{AR_MARKS}]*ع|ش[{AR_MARKS}]*ب[{AR_MARKS}]*ك|م[{AR_MARKS}]*ر[{AR_MARKS}]*ا|«|\")"  # noqa: E501
 )
-PARENTHESIS = regex.compile(r"[ \u00a0]*\([^()\n]{1,60}\)")
+# Spaces, then a bracket of up to 60 characters, matched in two steps within a bounded
+# window: regex looks ahead for the "(" a pattern needs, which read the rest of the sentence.
+SPACES_RUN = regex.compile(r"[ \u00a0]*")
+PARENTHESIS = regex.compile(r"\([^()\n]{1,60}\)")
 EN_INVERTED = {"said", "says", "told", "added", "wrote", "stated"}
 EN_WITH_OBJECT = {"told", "tells", "quoted", "cited"}
 
 
+def _iter_tokens(text: str, start: int, end: int):
+    return ((m.start(), m.end(), m.group()) for m in TOKEN.finditer(text, start, end))
+
+
 def _tokens(text: str, start: int, end: int):
-    return [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text, start, end)]
+    return list(_iter_tokens(text, start, end))
+
+
+# An apposition skipped before a cue is at most this many tokens long.
+MAX_APPOSITION = 14
+# _source_before reads no further back than this many tokens before a cue.
+TOKENS_BEFORE = MAX_APPOSITION + 2 * (MAX_SOURCE_WORDS + 1) + 2
+
+
+def _tokens_before(text: str, start: int, end: int, count: int):
+    """The last `count` tokens of text[start:end] (all if fewer), as _tokens gives them:
+    read from a window that widens only while too few whole tokens are in it, so a cue
+    late in a long sentence does not cost the whole sentence."""
+    width = 256
+    while True:
+        window = max(start, end - width)
+        tokens = _tokens(text, window, end)
+        if window == start:
+            return tokens
+        if len(tokens) > count:  # the first may be cut by the window; the others are whole
+            return tokens[-count:]
+        width *= 4
 
 
 def _source_before(text: str, sentence: tuple[int, int], cue_start: int):
@@ -106,11 +137,11 @@ def _source_before(text: str, sentence: tuple[int, int], cue_start: int):
     Skips one apposition between commas: "The sources, who spoke on condition of
     anonymity, said" gives "The sources".
     """
-    tokens = _tokens(text, sentence[0], cue_start)
+    tokens = _tokens_before(text, sentence[0], cue_start, TOKENS_BEFORE)
     chosen = _subject(tokens)
     if not chosen and tokens and tokens[-1][2] == ",":
         commas = [i for i, t in enumerate(tokens[:-1]) if t[2] == ","]
-        if commas and len(tokens) - 1 - commas[-1] <= 14:
+        if commas and len(tokens) - 1 - commas[-1] <= MAX_APPOSITION:
             chosen = _subject(tokens[: commas[-1]])
     if not chosen or chosen[-1][2].casefold() in EN_NOT_SUBJECT_END:
         return None
@@ -124,14 +155,16 @@ def _subject(tokens) -> list:
         word = token[2]
         if word in CLAUSE_PUNCT or word.casefold() in EN_STOP_BEFORE:
             break
-        chosen.insert(0, token)
-    return chosen if len(chosen) <= MAX_SOURCE_WORDS else []
+        if len(chosen) == MAX_SOURCE_WORDS:
+            return []  # too many words for a subject: no need to read further back
+        chosen.append(token)
+    return chosen[::-1]
 
 
 def _phrase_after(text: str, sentence: tuple[int, int], position: int, stop: set, language: str):
     """(start, end) of the phrase following a cue, up to a clause boundary, or None."""
     chosen = []
-    for token in _tokens(text, position, sentence[1]):
+    for token in _iter_tokens(text, position, sentence[1]):  # lazily: it stops early
         word = token[2]
         if language == "ar" and word in "«»":  # a name in guillemets: وفقاً لـ«الساحل»
             chosen.append(token)
@@ -149,7 +182,8 @@ def _phrase_after(text: str, sentence: tuple[int, int], position: int, stop: set
     start, end = chosen[0][0], chosen[-1][1]
     while end > start and text[end - 1] in ".'’":
         end -= 1
-    parenthesis = PARENTHESIS.match(text, end, sentence[1])
+    opening = SPACES_RUN.match(text, end, sentence[1]).end()
+    parenthesis = PARENTHESIS.match(text, opening, min(sentence[1], opening + 62))
     if parenthesis:  # "وكالة ميريديان (Meridian Wire)": the name in another script
         end = parenthesis.end()
     return (start, end) if end > start else None
@@ -214,44 +248,102 @@ def _ar_source_part(text: str, phrase: tuple[int, int]) -> tuple[int, int]:
 
 
 def _merge_fixed(text: str, found: list[dict], fixed: list[dict]) -> list[dict]:
-    """Join "in a statement"/"في بيان" to the attribution next to it, or keep it alone."""
+    """Join "in a statement"/"في بيان" to the attribution next to it, or keep it alone.
+
+    The attribution joined is the first (in `found`'s order, then the phrases kept alone)
+    that contains the phrase, overlaps it or is apart from it by spaces only; an index of
+    the spans by start finds it among its neighbours instead of scanning all of them."""
+    spans = _SpanIndex(found)
     for extra in fixed:
-        for item in found:
-            if item["start"] <= extra["start"] and extra["end"] <= item["end"]:
-                break
-            gap = (
-                text[item["end"] : extra["start"]]
-                if item["end"] <= extra["start"]
-                else text[extra["end"] : item["start"]]
-            )
-            if not gap.strip():
-                item["start"] = min(item["start"], extra["start"])
-                item["end"] = max(item["end"], extra["end"])
-                break
-        else:
-            found.append(extra)
-    return longest_first(found)
+        before = _space_before(text, extra["start"])
+        after = _space_after(text, extra["end"])
+        index = spans.first_touching(before, after)
+        if index is None:
+            spans.append(extra)
+            continue
+        item = spans.items[index]
+        if not (item["start"] <= extra["start"] and extra["end"] <= item["end"]):
+            spans.widen(index, min(item["start"], extra["start"]), max(item["end"], extra["end"]))
+    return longest_first(spans.items)
+
+
+def _space_before(text: str, position: int) -> int:
+    """Where the run of whitespace that ends at `position` starts."""
+    while position > 0 and text[position - 1].isspace():
+        position -= 1
+    return position
+
+
+def _space_after(text: str, position: int) -> int:
+    """Where the run of whitespace that starts at `position` ends."""
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+class _SpanIndex:
+    """Spans in their order (`items`) and sorted by start, for _merge_fixed: the spans
+    touching [a, b] are those starting by b and no longer ago than the longest span."""
+
+    def __init__(self, items: list[dict]):
+        self.items = list(items)
+        self._keys = sorted((item["start"], i) for i, item in enumerate(self.items))
+        self._longest = max((item["end"] - item["start"] for item in self.items), default=0)
+
+    def first_touching(self, a: int, b: int) -> int | None:
+        """The index of the first span with start <= b and end >= a, if any."""
+        best = None
+        i = bisect.bisect_right(self._keys, (b, math.inf))
+        while i > 0 and self._keys[i - 1][0] >= a - self._longest:
+            i -= 1
+            index = self._keys[i][1]
+            if self.items[index]["end"] >= a and (best is None or index < best):
+                best = index
+        return best
+
+    def append(self, item: dict) -> None:
+        self.items.append(item)
+        bisect.insort(self._keys, (item["start"], len(self.items) - 1))
+        self._longest = max(self._longest, item["end"] - item["start"])
+
+    def widen(self, index: int, start: int, end: int) -> None:
+        item = self.items[index]
+        del self._keys[bisect.bisect_left(self._keys, (item["start"], index))]
+        item["start"], item["end"] = start, end
+        bisect.insort(self._keys, (start, index))
+        self._longest = max(self._longest, end - start)
 
 
 # ---- Sources -------------------------------------------------------------------------------
 
 
+WORD = regex.compile(r"\w+")
+CLITIC_PREFIX = regex.compile(r"^(?:[وف]?[بلك]|[وف])(?=\w{3})")
+
+
 def _name_key(name: str) -> str:
-    return " ".join(regex.findall(r"\w+", ar_normalise(name)))
+    return " ".join(WORD.findall(ar_normalise(name)))
+
+
+@cache
+def _name_pattern(key: str) -> regex.Pattern:
+    return regex.compile(rf"(?<!\w)(?:ال)?{regex.escape(key)}(?!\w)")
 
 
 def match_source(phrase: str, sources: list[SourceRef]):
     """The key of the source whose name (or other name) occurs in `phrase`; longest wins."""
-    words = regex.findall(r"\w+", ar_normalise(phrase))
+    if not sources:
+        return None
+    words = WORD.findall(ar_normalise(phrase))
     # Arabic clitics: "لصحيفة" → "صحيفة", "والساحل" → "الساحل".
-    variants = [words, [regex.sub(r"^(?:[وف]?[بلك]|[وف])(?=\w{3})", "", w) for w in words]]
+    variants = [words, [CLITIC_PREFIX.sub("", w) for w in words]]
     best, best_length = None, 0
     for source in sources:
         for name in source.names:
             key = _name_key(name)
             if not key or len(key) <= best_length:
                 continue
-            pattern = regex.compile(rf"(?<!\w)(?:ال)?{regex.escape(key)}(?!\w)")
+            pattern = _name_pattern(key)
             if any(pattern.search(" ".join(v)) for v in variants):
                 best, best_length = source.key, len(key)
     return best

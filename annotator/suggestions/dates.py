@@ -16,6 +16,7 @@ Resolution uses the publication date in UTC; times of day ("at dawn", "مساء"
 precision because the text rarely says which time zone it means.
 """
 
+import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -23,6 +24,7 @@ from functools import cache
 import regex
 from dateparser.date import DateDataParser
 
+from annotator.datetimes import EARLIEST, LATEST
 from annotator.months import AR_MONTH_VARIANTS, AR_MONTHS, EN_MONTH_ABBREVIATIONS, EN_MONTHS
 from annotator.suggestions.lexicon import (
     AR_LETTER,
@@ -33,6 +35,9 @@ from annotator.suggestions.lexicon import (
 )
 
 DAY, MONTH, APPROXIMATE = "day", "month", "approximate"
+# The days whose midnight (UTC) can be stored as a claimed time (annotator/datetimes.py).
+FIRST_DAY = EARLIEST.date()
+LAST_DAY = LATEST.date() - timedelta(days=1)
 
 EN_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 EN_NUMBERS = {"a": 1, "an": 1} | {
@@ -60,6 +65,9 @@ EN_FUTURE = regex.compile(
 )
 AR_FUTURE = regex.compile("|".join(ar_letters(w) for w in ("سوف", "المقبل", "القادم", "من المقرر")))
 SENTENCE_END = regex.compile(r"[.!?؟\n]")
+MONTH_SLASH = regex.compile(r"\s*/\s*")
+SPACE_RUN = regex.compile(r"\s+")
+LEADING_ON = regex.compile(r"^(?i:on)\s+")
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,9 @@ _AR_REL = _ar_any(
     ["أول أمس", "أمس الأول", "أمس", "البارحة", "اليوم", "الليلة الماضية", "الليلة", "فجر اليوم"]
 )
 _AR_UNIT_REL = _ar_any(["الأسبوع", "الشهر"])
+# At most this many words of the time of day before a weekday ("مساء أمس الخميس"): an
+# unbounded loop read every following one from each of them ("اليوم اليوم …": quadratic).
+MAX_AR_PARTS = 3
 _B = rf"(?<![{AR_LETTER}{AR_MARKS}\w])(?:[وف][{AR_MARKS}]*)?(?:[بل][{AR_MARKS}]*)?"
 _E = rf"(?![{AR_LETTER}{AR_MARKS}\w])"
 AR_DATE = regex.compile(
@@ -146,7 +157,8 @@ AR_DATE = regex.compile(
         (?:{_AR_YEAR_WORD}\s+)?(?P<year>{_AR_YEAR})
     | {ar_letters("شهر")}\s+(?P<mon>{_AR_MONS})(?:\s+(?P<rel_m>{_AR_REL_AFTER}))?
     | (?P<mon>{_AR_MONS})\s+(?P<rel_m>{_AR_REL_AFTER})
-    | (?:(?:{_AR_PART}|(?P<yday>{_AR_YDAY}))\s+)*(?P<wd>{_AR_WD})(?:\s+(?P<rel_wd>{_AR_REL_AFTER}))?
+    | (?:(?:{_AR_PART}|(?P<yday>{_AR_YDAY}))\s+){{0,{MAX_AR_PARTS}}}(?P<wd>{_AR_WD})
+        (?:\s+(?P<rel_wd>{_AR_REL_AFTER}))?
     | {ar_letters("قبل")}\s+(?:(?P<n>\d+|[٠-٩]+|{_AR_NUMWORD})\s+)?(?P<unit>{_AR_UNIT})
     | (?:(?P<mod_w>{_AR_MOD})\s+)?(?P<unit_rel>{_AR_UNIT_REL})\s+(?P<rel_w>{_AR_REL_AFTER})
     | (?:{_AR_PART}\s+)?(?P<rel>{_AR_REL})
@@ -184,7 +196,7 @@ def _month_number(name: str, language: str) -> int:
         if name in EN_MONTHS:
             return EN_MONTHS.index(name) + 1
         return {a[:3]: n for a, n in EN_MONTH_ABBREVIATIONS.items()}[name[:3]]
-    first = ar_normalise(regex.split(r"\s*/\s*", name)[0])
+    first = ar_normalise(MONTH_SLASH.split(name)[0])
     for number, pair in enumerate(AR_MONTHS, 1):
         if first in {ar_normalise(n) for n in pair}:
             return number
@@ -212,11 +224,27 @@ def _number(text: str | None, language: str) -> int:
     return next((n for stem, n in AR_NUMBER_STEMS if word.startswith(stem)), 1)
 
 
-def _is_future(text: str, start: int, end: int, language: str) -> bool:
-    before = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
-    after = SENTENCE_END.search(text, end)
-    sentence = text[before[-1] if before else 0 : after.start() if after else len(text)]
-    return bool((AR_FUTURE if language == "ar" else EN_FUTURE).search(sentence))
+class _FutureSentences:
+    """Whether the sentence around a mention speaks of the future ("will", "المقبل"). The
+    sentence ends are found once and each sentence is read once, however many mentions it
+    holds: a scan per mention made long texts quadratic."""
+
+    def __init__(self, text: str, language: str):
+        self.text = text
+        self.pattern = AR_FUTURE if language == "ar" else EN_FUTURE
+        self.stops = [m.start() for m in SENTENCE_END.finditer(text)]
+        self.known: dict[tuple[int, int], bool] = {}
+
+    def around(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.stops, start)  # the stops before the mention
+        j = bisect.bisect_left(self.stops, end)  # the first stop at or after its end
+        sentence = (
+            self.stops[i - 1] + 1 if i else 0,
+            self.stops[j] if j < len(self.stops) else len(self.text),
+        )
+        if sentence not in self.known:
+            self.known[sentence] = bool(self.pattern.search(self.text[sentence[0] : sentence[1]]))
+        return self.known[sentence]
 
 
 def _resolve(m: regex.Match, language: str, base: date, future: bool):
@@ -269,6 +297,19 @@ def _resolve(m: regex.Match, language: str, base: date, future: bool):
     if g["rel"]:
         return _resolve_relative(g["rel"], None, base, prefer)
     return None
+
+
+def _resolved(m: regex.Match, language: str, base: date, future: bool):
+    """_resolve's answer if it is a day we can store, else None: "in December" read in a
+    paper of 0001-01-02, "next week" in one of 9999-12-30 or "قبل 99999999 يوم" fall
+    outside the calendar, and such a phrase is simply not a date."""
+    try:
+        resolved = _resolve(m, language, base, future)
+    except (ValueError, OverflowError):  # date arithmetic past year 1 or 9999
+        return None
+    if resolved is None or not (FIRST_DAY <= resolved[0] <= LAST_DAY):
+        return None
+    return resolved
 
 
 def _resolve_ago(n: int, unit: str, language: str, base: date):
@@ -326,7 +367,7 @@ RELATIVE = {
 
 
 def _resolve_relative(phrase: str, modifier: str | None, base: date, prefer: str):
-    key = regex.sub(r"\s+", " ", ar_normalise(phrase).casefold())
+    key = SPACE_RUN.sub(" ", ar_normalise(phrase).casefold())
     canonical, precision = RELATIVE.get(key, (None, None))
     if precision is None:
         return None
@@ -345,7 +386,7 @@ def _resolve_relative(phrase: str, modifier: str | None, base: date, prefer: str
 
 
 def resolution_text(quote: str, day: date, precision: str) -> str:
-    shown = regex.sub(r"^(?i:on)\s+", "", quote)
+    shown = LEADING_ON.sub("", quote)
     if precision == MONTH:
         return f"{shown} → {day:%Y-%m}"
     if precision == APPROXIMATE:
@@ -397,10 +438,10 @@ def find_dates(
         base = published_at
     lang = "ar" if language.split("-")[0].lower() == "ar" else "en"
     mentions = []
+    future_sentences = _FutureSentences(text, lang)
     for match in _matches(text, lang, folded):
         start, end = match.span("date")
-        future = _is_future(text, start, end, lang)
-        resolved = _resolve(match, lang, base, future)
+        resolved = _resolved(match, lang, base, future_sentences.around(start, end))
         if resolved is None:
             continue
         day, precision, shape = resolved

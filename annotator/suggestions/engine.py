@@ -18,6 +18,7 @@ Hedges, attributions and dates name the span of the claim candidate in their sen
 """
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -85,7 +86,7 @@ EN_PLACE = regex.compile(
     r"\b(?:in|near|at|from|outside|inside|into|towards?|across|of|around)\s+(?:the\s+)?"
     r"(?:[A-Z][\w'-]+)"
 )
-AR_PLACE_WORDS = [
+AR_PLACE_WORDS = {
     ar_normalise(w)
     for w in [
         "مدينة",
@@ -116,7 +117,7 @@ AR_PLACE_WORDS = [
         "شرقي",
         "غربي",
     ]
-]
+}
 EN_REPORTING = regex.compile(
     r"\b(?:said|says|told|reported|announced|claimed|stated|confirmed|denied|according)\b",
     regex.IGNORECASE,
@@ -126,14 +127,26 @@ AR_REPORTING = regex.compile(
     rf"|بحسب|وفق|نقلا|نقلاً|أوضح|صرح)"
 )
 CLAIM_WEIGHTS = {"reporting": 0.25, "date": 0.25, "number": 0.2, "place": 0.15}
-EN_COMPLEMENTIZER = regex.compile(r"^[\s,:;\"“”]*(?:that\b)?[\s,:\"“”]*", regex.IGNORECASE)
+# Matched at a position, so no "^"; each optional word carries the spaces after it, so no
+# two quantifiers over the same characters meet.
+EN_COMPLEMENTIZER = regex.compile(r"[\s,:;\"“”]*(?:that\b[\s,:\"“”]*)?", regex.IGNORECASE)
 AR_COMPLEMENTIZER = regex.compile(
-    rf"^[\s،,:\"«»“”]*(?:(?:ب)?[أإا][{AR_MARKS}]*ن[{AR_MARKS}]*(?![{AR_LETTER}]))?[\s،,:\"«»“”]*"
+    rf"[\s،,:\"«»“”]*(?:(?:ب)?[أإا][{AR_MARKS}]*ن[{AR_MARKS}]*(?![{AR_LETTER}])[\s،,:\"«»“”]*)?"
 )
 TRIM = "\"'“”«» ,،:;.!?؟-–—"
+# The characters str.split() and str.strip() take for whitespace (regex's \s lacks \x1c-\x1f).
+SPACES = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_SPACE = regex.compile(f"[^{SPACES}]+")
+NOT_TRIM = regex.compile(f"[^{regex.escape(TRIM)}]")
+NOT_TRIM_BACKWARDS = regex.compile(f"[^{regex.escape(TRIM)}]", regex.REVERSE)
+NOT_LEAD = regex.compile(f"[^{regex.escape(TRIM + 'وف')}]")
 
 
 MIN_CLAIM_WORDS = 5
+WORD = regex.compile(r"[\w٠-٩]+")
+NEWLINE = regex.compile("\n")
+DIGIT = regex.compile(r"[\d٠-٩]")
+AR_PREFIX = regex.compile("^[وب]")
 
 
 def _features(text: str, language: str, span, has_attribution: bool, has_date: bool) -> list:
@@ -144,37 +157,59 @@ def _features(text: str, language: str, span, has_attribution: bool, has_date: b
         features.append("reporting")
     if has_date:
         features.append("date")
-    words = regex.findall(r"[\w٠-٩]+", sentence)
+    words = WORD.findall(sentence)
     numbers = (w for w in words if w.casefold() not in {"a", "an", "half"})
-    if regex.search(r"[\d٠-٩]", sentence) or any(is_number_word(w, lang) for w in numbers):
+    if DIGIT.search(sentence) or any(is_number_word(w, lang) for w in numbers):
         features.append("number")
     if lang == "en":
         place = EN_PLACE.search(sentence)
     else:
-        place = any(regex.sub("^[وب]", "", ar_normalise(w)) in AR_PLACE_WORDS for w in words)
+        place = any(AR_PREFIX.sub("", ar_normalise(w)) in AR_PLACE_WORDS for w in words)
     if place:
         features.append("place")
     return features
 
 
 def _claim_span(text: str, lang: str, sentence, attributions) -> tuple[int, int]:
-    """The sentence without its attribution phrase and the punctuation around it."""
+    """The sentence without its attribution phrase and the punctuation around it.
+
+    Every test reads only as far as it needs (the first words, the first letter), never
+    the rest of the sentence once per attribution: a long sentence full of cues stays linear.
+    """
     start, end = sentence
+    newlines = [m.start() for m in NEWLINE.finditer(text, start, end)]
     for item in attributions:
-        before = text[start : item["start"]]
-        after = text[item["end"] : end]
-        if len(before.strip(TRIM + "وف")) == 0:  # "According to X, ..." / "أفادت مصادر بأن ..."
+        if NOT_LEAD.search(text, start, max(start, item["start"])) is None:
+            # "According to X, ..." / "أفادت مصادر بأن ...": only punctuation before it
+            if item["end"] >= end:
+                continue
             pattern = AR_COMPLEMENTIZER if lang == "ar" else EN_COMPLEMENTIZER
-            skip = pattern.match(after).end()
-            if len(after[skip:].strip(TRIM).split()) >= 3:
-                start = item["end"] + skip
-        elif len(before.split()) >= 3 and "\n" not in after:  # "..., officials said."
+            skip = pattern.match(text, item["end"], end).end()
+            if _words_within(text, skip, end, 3):
+                start = skip
+        elif len(_words(text, start, item["start"], 3)) >= 3 and not _any_in(
+            newlines, (item["end"], end)
+        ):  # "..., officials said."
             end = item["start"]
     while start < end and text[start] in TRIM:
         start += 1
     while end > start and text[end - 1] in TRIM:
         end -= 1
     return (start, end) if end > start else sentence
+
+
+def _words(text: str, start: int, end: int, count: int) -> list:
+    """The first `count` words (runs of non-space) of text[start:end]."""
+    return list(itertools.islice(NOT_SPACE.finditer(text, start, end), count))
+
+
+def _words_within(text: str, start: int, end: int, count: int) -> bool:
+    """Whether text[start:end].strip(TRIM) has `count` words or more."""
+    first = NOT_TRIM.search(text, start, end)
+    if first is None:
+        return False
+    last = NOT_TRIM_BACKWARDS.search(text, first.start(), end).end()
+    return len(_words(text, first.start(), last, count)) >= count
 
 
 # ---- Everything ----------------------------------------------------------------------------
@@ -195,6 +230,12 @@ def suggest(
         for suggestion in _suggest(text[start:end], lang, published_at, sources, disabled):
             found.append(_shifted(suggestion, start) if start else suggestion)
     return found
+
+
+def _any_in(starts: list[int], span: tuple[int, int]) -> bool:
+    """Whether one of `starts` (sorted) lies in [span[0], span[1])."""
+    i = bisect.bisect_left(starts, span[0])
+    return i < len(starts) and starts[i] < span[1]
 
 
 def _inside_any(lines: list[tuple[int, int]], span: tuple[int, int]) -> bool:
@@ -226,18 +267,27 @@ def _suggest(text, language, published_at, sources, disabled) -> list[Suggestion
 
     claims = {}
     body = body_lines(text)
+    # Sorted starts, so each sentence finds its attributions and dates by binary search
+    # rather than by a scan of all of them (which made long texts quadratic).
+    attributions = sorted(attributions, key=lambda a: a["start"])
+    attribution_starts = [a["start"] for a in attributions]
+    date_starts = sorted(d.start for d in dates)
     for sentence in spans:
         if not _inside_any(body, sentence):
             continue  # headlines, bylines, datelines, captions, links: not the story's claims
-        inside = [a for a in attributions if sentence[0] <= a["start"] < sentence[1]]
-        has_date = any(sentence[0] <= d.start < sentence[1] for d in dates)
+        inside = attributions[
+            bisect.bisect_left(attribution_starts, sentence[0]) : bisect.bisect_left(
+                attribution_starts, sentence[1]
+            )
+        ]
+        has_date = _any_in(date_starts, sentence)
         features = _features(text, lang, sentence, bool(inside), has_date)
         rule = f"claim:{features[0]}" if features else ""
         if not features or rule in disabled:
             continue
         span = _claim_span(text, lang, sentence, inside)
         # Too short to assert anything: date lines, captions, bylines, menu items.
-        words = len(regex.findall(r"[\w٠-٩]+", text[span[0] : span[1]]))
+        words = len(WORD.findall(text, span[0], span[1]))
         if words < MIN_CLAIM_WORDS or (features == ["place"] and words < 2 * MIN_CLAIM_WORDS):
             continue
         confidence = min(0.95, 0.2 + sum(CLAIM_WEIGHTS[f] for f in features))

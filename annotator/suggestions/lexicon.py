@@ -92,7 +92,10 @@ AR_NUMBER_STEMS = [
 AR_NUMBER_WORDS = set(["ست", "سته", "ستين", "ستون", "الف", "الاف", "الفي", "نصف", "ربع"])
 EN_MONTH_NAMES = set(EN_MONTHS) | set(EN_MONTH_ABBREVIATIONS)
 NEXT_WORD = regex.compile(rf"[\s\u00a0«»\"“”(]*([{WORD_CHARS}%.,]+)")
-PREV_WORD = regex.compile(rf"([{WORD_CHARS}]+)[\s\u00a0]*$")
+# Read backwards from a cue: the word before it costs its own length, not the text's.
+PREV_WORD = regex.compile(rf"([{WORD_CHARS}]+)[\s\u00a0]*", regex.REVERSE)
+NUMBER_START = regex.compile(r"[\d٠-٩]")
+AR_NUMBER_PREFIX = regex.compile("^[وب]")
 
 
 def is_arabic(language: str) -> bool:
@@ -157,11 +160,11 @@ def normalise_word(word: str, language: str) -> str:
 
 
 def is_number_word(word: str, language: str) -> bool:
-    if regex.match(r"[\d٠-٩]", word):
+    if NUMBER_START.match(word):
         return True
     word = normalise_word(word, language).strip(".,")
     if is_arabic(language):
-        word = regex.sub("^[وب]", "", word) if len(word) > 3 else word
+        word = AR_NUMBER_PREFIX.sub("", word) if len(word) > 3 else word
         return word in AR_NUMBER_WORDS or any(word.startswith(s) for s in AR_NUMBER_STEMS)
     return word in EN_NUMBER_WORDS
 
@@ -201,7 +204,7 @@ class Cue:
         if "not_next" in conditions and _word_in(next_word, conditions["not_next"]):
             return False
         if "not_prev" in conditions:
-            previous = PREV_WORD.search(text, 0, start)
+            previous = PREV_WORD.match(text, 0, start)
             word = normalise_word(previous.group(1), self.language) if previous else ""
             if word in conditions["not_prev"]:
                 return False
@@ -269,13 +272,18 @@ class FoldedText:
     @classmethod
     def of(cls, text: str, language: str) -> "FoldedText":
         arabic = is_arabic(language)
+        # The kept stretches (between marks) folded whole, not letter by letter; a stretch
+        # whose length changes (a letter that folds to two) or with a capital sigma (which
+        # lower() reads in context) is folded letter by letter.
+        stretches = _AR_UNMARKED.finditer(text) if arabic else [_WHOLE.match(text)]
         chars, index = [], []
-        for position, char in enumerate(text):
-            if arabic and _AR_MARKS_RE.match(char):
-                continue
-            folded = char.translate(_AR_FOLD).casefold() if arabic else char.lower()
-            chars.append(folded if len(folded) == 1 else char)
-            index.append(position)
+        for stretch in stretches:
+            piece, start = stretch.group(), stretch.start()
+            folded = piece.translate(_AR_FOLD).casefold() if arabic else piece.lower()
+            if len(folded) != len(piece) or (not arabic and "Σ" in piece):
+                folded = "".join(_fold_char(char, arabic) for char in piece)
+            chars.append(folded)
+            index.extend(range(start, start + len(piece)))
         return cls("".join(chars), tuple(index))
 
     def starts(self, key: str):
@@ -284,6 +292,15 @@ class FoldedText:
         while position != -1:
             yield self.index[position]
             position = self.folded.find(key, position + 1)
+
+
+_AR_UNMARKED = regex.compile(f"[^{AR_MARKS}]+")
+_WHOLE = regex.compile(r"(?s).*")
+
+
+def _fold_char(char: str, arabic: bool) -> str:
+    folded = char.translate(_AR_FOLD).casefold() if arabic else char.lower()
+    return folded if len(folded) == 1 else char
 
 
 CLITICS = "وفبلك"
@@ -299,13 +316,13 @@ def find_cues(text: str, kind: str, language: str, disabled=frozenset(), folded=
         return [
             (start, end, cue)
             for cue in load_lexicon(kind, language)
-            if cue.rule not in disabled
+            if not disabled or cue.rule not in disabled
             for start, end in cue.find(text)
         ]
     folded = folded or FoldedText.of(text, language)
     found = []
     for cue in load_lexicon(kind, language):
-        if cue.rule in disabled:
+        if disabled and cue.rule in disabled:
             continue
         for key_start in folded.starts(cue.key):
             # A key without the article's alef ("لمصادر") may start one letter into the cue.

@@ -1,5 +1,8 @@
 """Sentences and small text helpers the suggesters share. Pure functions, no Django."""
 
+import bisect
+import math
+
 import regex
 
 from annotator.suggestions.lexicon import is_arabic
@@ -9,7 +12,10 @@ ABBREVIATIONS = {
     "rep", "prof", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
     "nov", "dec", "no", "vs", "etc", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
 }  # fmt: skip
-SENTENCE_BREAK = regex.compile(r"[.!?؟…]+[\"'”»)\]]*(?=\s)|\n+")
+# A break starts where a run of stops starts: tried inside a long run ("....."), the "+"
+# would rescan the rest of it from every character (quadratic); the breaks found are the same.
+SENTENCE_BREAK = regex.compile(r"(?<![.!?؟…])[.!?؟…]+[\"'”»)\]]*(?=\s)|\n+")
+ABBREVIATION_BEFORE = regex.compile(r"([\w.]+)\.$")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -17,9 +23,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in SENTENCE_BREAK.finditer(text):
         if match.group().startswith("."):
-            word = regex.search(
-                r"([\w.]+)\.$", text[max(0, match.start() - 12) : match.start() + 1]
-            )
+            word = ABBREVIATION_BEFORE.search(text[max(0, match.start() - 12) : match.start() + 1])
             if word and (word.group(1).casefold() in ABBREVIATIONS or len(word.group(1)) == 1):
                 continue
         end = match.start() if match.group().startswith("\n") else match.end()
@@ -37,9 +41,11 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def sentence_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
-    for span in spans:
-        if span[0] <= position < span[1]:
-            return span
+    """The span of `spans` (sorted, not overlapping, as sentences() gives them) holding
+    `position`, or an empty span there: a binary search, as it runs once per suggestion."""
+    i = bisect.bisect_right(spans, (position, math.inf)) - 1  # the last span starting by it
+    if i >= 0 and spans[i][0] <= position < spans[i][1]:
+        return spans[i]
     return (position, position)
 
 
@@ -50,9 +56,19 @@ def lang_key(language: str) -> str:
 def longest_first(found: list[dict]) -> list[dict]:
     """Drop matches inside or overlapping a longer match (e.g. "sources" in "security sources")."""
     kept: list[dict] = []
+    # The kept spans, sorted by start: they do not overlap, so their ends are sorted too and
+    # only the last one starting before a new span's end can reach into it (a binary search
+    # instead of a scan of all). Empty spans come last (longest first) and overlap no other.
+    starts: list[int] = []
+    ends: list[int] = []
     for item in sorted(found, key=lambda f: (-(f["end"] - f["start"]), f["start"])):
-        if not any(item["start"] < k["end"] and k["start"] < item["end"] for k in kept):
-            kept.append(item)
+        i = bisect.bisect_left(starts, item["end"])
+        if i and ends[i - 1] > item["start"]:
+            continue
+        kept.append(item)
+        if item["end"] > item["start"]:
+            starts.insert(i, item["start"])
+            ends.insert(i, item["end"])
     return sorted(kept, key=lambda f: f["start"])
 
 
