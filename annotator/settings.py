@@ -158,10 +158,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "annotator.accounts.views.login_locked_out"
 AXES_VERBOSE = False
-# Behind a reverse proxy, REMOTE_ADDR is the proxy's: trust X-Forwarded-For from that many.
-if os.environ.get("TRUSTED_PROXY_COUNT"):
-    AXES_IPWARE_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"])
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind a reverse proxy REMOTE_ADDR is the proxy's, so every client would share one
+# address: read it from X-Forwarded-For, believing only the entries those many proxies
+# appended (accounts/client_ip.py; django-ipware is not installed, so axes' IPWARE settings
+# would do nothing).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or 0)
+AXES_CLIENT_IP_CALLABLE = "annotator.accounts.client_ip.client_ip_address"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -197,9 +199,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Background tasks (article imports) are rows in the database; `manage.py db_worker`
-# runs them (`make run` starts one next to the web server).
+# Background tasks (imports, suggesters, exports) are rows in the database; `manage.py
+# db_worker` runs them (`make run` starts one next to the web server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Seconds a task may run before it is stopped and recorded as failed (annotator/tasklimits.py);
+# one worker serves every project, so no task may hold it for long.
+TASK_TIME_LIMITS = {
+    "default": float(os.environ.get("TASK_TIME_LIMIT", 3600)),  # exports, dataset imports
+    "annotator.articles.tasks.batch_import_task": 300,  # a part of a batch, one file at most
+    "annotator.suggestions.tasks.suggestions_run_task": 120,  # one article
+    "annotator.suggestions.tasks.claim_ranker_train_task": 600,
+}
+# An import task takes new files for this long, then queues the rest of its batch behind
+# the work queued meanwhile, so one project's 1,000 files do not hold up another's upload.
+IMPORT_TASK_SECONDS = float(os.environ.get("IMPORT_TASK_SECONDS", 5))
 
 # Article imports: limits per file, per batch (all files, or a .zip unpacked) and files per batch.
 ARTICLE_MAX_BYTES = int(os.environ.get("ARTICLE_MAX_BYTES", 5 * 1024 * 1024))

@@ -138,7 +138,7 @@ PAGES = {
         "GET": MEMBERS,
         "POST": Call(MEMBERS, data=lambda w: {"kind": "hedge"}),
     },
-    "suggestions:run": {"POST": MEMBERS},
+    "suggestions:run": {"GET": MEMBERS, "POST": MEMBERS},
     # Events and timelines
     "events:list": {"GET": MEMBERS, "POST": Call(MEMBERS, data=lambda w: {"title": "Strike"})},
     "events:detail": {"GET": MEMBERS},
@@ -250,6 +250,7 @@ API_OPERATIONS = {
             "files": SimpleUploadedFile("note.txt", b"A third article, uploaded as a file.")
         },
     ),
+    "GET /api/projects/{slug}/article-imports/batches/{batch_id}/": API_MEMBERS,
     "GET /api/projects/{slug}/review/queue/": API_REVIEWERS,
     "POST /api/projects/{slug}/annotations/{annotation_id}/review/": Call(
         API_REVIEWERS, data=lambda w: {"decision": "approved"}

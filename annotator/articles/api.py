@@ -1,33 +1,37 @@
-"""Articles into a project through the API: JSON text with metadata, or files (text,
-Markdown, HTML, .zip), through the same import service as the upload page."""
+"""Articles into a project through the API: JSON text with metadata (imported at once),
+or files (text, Markdown, HTML, .zip) stored as an import batch that the background worker
+imports, as from the upload page; the batch's progress is readable here too."""
 
 from datetime import datetime
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from annotator.articles.archives import ArchiveRejected, zip_members
-from annotator.articles.batches import BatchRefused, batch_limits_check
+from annotator.api_input import Input
+from annotator.articles.batches import (
+    BatchRefused,
+    Upload,
+    batch_counts,
+    batch_create,
+    batch_start,
+)
 from annotator.articles.dates import parse_date
-from annotator.articles.models import Article, ItemStatus, Origin
-from annotator.articles.parsing import file_kind
+from annotator.articles.models import Article, ImportBatch, ImportItem, ItemStatus, Origin
 from annotator.articles.services import (
     ArticleError,
     ImportResult,
     Overrides,
     article_import,
     article_status_set,
-    size_rejection,
 )
 from annotator.projects.access import membership_or_404
-from annotator.sources.services import SourceMatcher
 
 router = Router(tags=["articles"])
 
 
-class ArticleIn(Schema):
+class ArticleIn(Input):
     text: str
     title: str = ""
     outlet: str = ""
@@ -139,76 +143,80 @@ def article_import_json(request, slug: str, payload: ArticleIn):
     return Status(STATUS_CODES[result.status], _out(result))
 
 
+class BatchItemOut(Schema):
+    position: int
+    name: str
+    status: str = Field(description="pending, imported, duplicate, rejected or unpacked (a .zip)")
+    reason: str
+    article_id: int | None
+
+
+class BatchOut(Schema):
+    id: int
+    status: str = Field(description="queued, running or done")
+    status_url: str = Field(description="This batch in the API: poll it until `done`")
+    page_url: str = Field(description="The batch page, with its live progress")
+    total: int
+    done: int
+    counts: dict[str, int] = Field(description="Files by status")
+    items: list[BatchItemOut] | None = None
+
+
+def _batch_out(batch: ImportBatch, items: bool = False) -> dict:
+    slug = batch.project.slug
+    counts = batch_counts(batch)
+    out = {
+        "id": batch.pk,
+        "status": batch.status,
+        "status_url": reverse("api:article_import_batch", args=[slug, batch.pk]),
+        "page_url": reverse("articles:batch", args=[slug, batch.pk]),
+        "total": counts.pop("total"),
+        "done": counts.pop("done"),
+        "counts": {key: value for key, value in counts.items() if key != "percent"},
+    }
+    if items:
+        out["items"] = [
+            {**row, "status": str(row["status"])}
+            for row in ImportItem.objects.filter(batch=batch)
+            .order_by("position")
+            .values("position", "name", "status", "reason", "article_id")
+        ]
+    return out
+
+
 @router.post(
     "/projects/{slug}/article-imports/files/",
-    response=list[ImportOut],
-    summary="Import files (text, Markdown, HTML or .zip); one result per file",
+    response={202: BatchOut, 422: Refused},
+    summary="Import files (text, Markdown, HTML or .zip) as a batch, in the background",
+    description="202: the files are stored as an import batch that the worker imports, as "
+    "from the upload page; poll `status_url` until `status` is `done` for each file's "
+    "result. 422: the batch breaks a limit (files, bytes), and nothing is stored.",
 )
 def article_import_files(request, slug: str, files: File[list[UploadedFile]]):
     membership = membership_or_404(request.user, slug)
-    project = membership.project
+    uploads = [Upload(f.name or "upload.txt", f.size or 0, f.read) for f in files]
     try:
-        batch_limits_check(files=len(files), total_bytes=sum(f.size or 0 for f in files))
+        batch = batch_create(
+            project=membership.project, user=request.user, uploads=uploads, origin=Origin.API
+        )
     except BatchRefused as refusal:
-        return [{"name": "request", "status": "rejected", "reason": str(refusal), "article": None}]
-    matcher = SourceMatcher(project)
-    results = []
-    for upload in files:
-        name = upload.name or "upload.txt"
-        if file_kind(name) == "archive":
-            results.extend(_archive(project, request.user, name, upload, matcher))
-            continue
-        too_big = size_rejection(name, upload.size)
-        if too_big:
-            results.append(_out(too_big))
-            continue
-        result = article_import(
-            project=project,
-            name=name,
-            data=upload.read(),
-            origin=Origin.API,
-            uploaded_by=request.user,
-            matcher=matcher,
-        )
-        results.append(_out(result))
-    return results
+        return Status(422, {"detail": str(refusal)})
+    batch_start(batch=batch)
+    return Status(202, _batch_out(batch))
 
 
-def _archive(project, user, name, upload, matcher):
-    if upload.size > settings.IMPORT_BATCH_MAX_BYTES:
-        reason = "The archive is larger than the batch limit."
-        return [{"name": name, "status": "rejected", "reason": reason, "article": None}]
-    try:
-        members = list(
-            zip_members(
-                upload.read(),
-                max_files=settings.IMPORT_BATCH_MAX_FILES,
-                max_total_bytes=settings.IMPORT_BATCH_MAX_BYTES,
-                max_member_bytes=settings.ARTICLE_MAX_BYTES,
-            )
-        )
-    except ArchiveRejected as exc:
-        return [{"name": name, "status": "rejected", "reason": str(exc), "article": None}]
-    results = []
-    for member in members:
-        full_name = f"{name}/{member.name}"
-        if member.data is None:
-            results.append(
-                {"name": full_name, "status": "rejected", "reason": member.reason, "article": None}
-            )
-            continue
-        result = article_import(
-            project=project,
-            name=member.name,
-            data=member.data,
-            origin=Origin.ARCHIVE,
-            uploaded_by=user,
-            matcher=matcher,
-            archive_name=name,
-        )
-        result.name = full_name
-        results.append(_out(result))
-    return results
+@router.get(
+    "/projects/{slug}/article-imports/batches/{batch_id}/",
+    response=BatchOut,
+    url_name="article_import_batch",
+    summary="An import batch: its progress and each file's result",
+)
+def article_import_batch(request, slug: str, batch_id: int):
+    membership = membership_or_404(request.user, slug)
+    batch = get_object_or_404(
+        ImportBatch.objects.select_related("project"), pk=batch_id, project=membership.project
+    )
+    return _batch_out(batch, items=True)
 
 
 @router.post(

@@ -1,9 +1,11 @@
-"""Import batches: files uploaded together (the upload page, `manage.py import_articles`)
-are stored first, then imported one transaction per file by a background task
-(tasks.py), which can be resumed if its worker dies. Keyword-only service functions."""
+"""Import batches: files uploaded together (the upload page, the API, `manage.py
+import_articles`) are stored first, then imported one transaction per file by background
+tasks (tasks.py) of a few seconds each, which can be resumed if their worker dies.
+Keyword-only service functions."""
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +31,7 @@ from annotator.articles.services import Overrides, article_import, source_for_ou
 from annotator.articles.tasks import batch_import_task
 from annotator.sources.models import Source
 from annotator.sources.services import SourceMatcher
+from annotator.tasklimits import TaskTimeLimit
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +113,43 @@ def _item_add(batch, position, name, size, read, origin, user, archive_name="", 
     return item
 
 
+PAUSED, FINISHED = "paused", "finished"  # how _items_import stopped
+
+
 def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None = None):
     """Import every pending item of the batch, each in its own transaction, and mark the
     batch done. Safe to run again (it resumes) and in two workers at once (rows are locked)."""
+    batch = _batch_started(batch_id)
+    _items_import(batch, on_result=on_result)
+    return _batch_finished(batch)
+
+
+def batch_run_part(*, batch_id: int, seconds: float) -> ImportBatch:
+    """What one background task does: import pending items for about `seconds` (at least
+    one), then queue the rest as a new task, behind whatever was queued meanwhile (another
+    project's upload starts at once), or mark the batch done."""
+    batch = _batch_started(batch_id)
+    try:
+        paused = _items_import(batch, deadline=time.monotonic() + seconds) == PAUSED
+    except TaskTimeLimit:
+        paused = True  # it rang between two files: the next part takes the one left
+    if paused and ImportItem.objects.filter(batch=batch, status=ItemStatus.PENDING).exists():
+        _enqueue(batch)
+        return batch
+    return _batch_finished(batch)
+
+
+def _batch_started(batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("project", "outlet", "created_by").get(pk=batch_id)
     ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.QUEUED).update(
         status=BatchStatus.RUNNING, heartbeat_at=timezone.now()
     )
+    return batch
+
+
+def _items_import(batch, *, on_result=None, deadline: float | None = None) -> str:
+    """Import pending items until none is left for this worker (FINISHED), or until
+    `deadline` (time.monotonic) has passed or a file ran into the task's time limit (PAUSED)."""
     matcher = SourceMatcher(batch.project)
     overrides = Overrides(outlet=batch.outlet, language=batch.language)
     while True:
@@ -129,13 +162,18 @@ def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None =
                 .first()
             )
             if item is None:
-                break
-            _item_run(batch, item, matcher, overrides)
+                return FINISHED
+            stopped = _item_run(batch, item, matcher, overrides)
             ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
         if on_result:
             on_result(item)
             for member in getattr(item, "rejected_members", []):
                 on_result(member)
+        if stopped or (deadline is not None and time.monotonic() >= deadline):
+            return PAUSED
+
+
+def _batch_finished(batch) -> ImportBatch:
     if not ImportItem.objects.filter(batch=batch, status=ItemStatus.PENDING).exists():
         ImportBatch.objects.filter(pk=batch.pk).exclude(status=BatchStatus.DONE).update(
             status=BatchStatus.DONE, finished_at=timezone.now()
@@ -144,8 +182,11 @@ def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None =
     return batch
 
 
-def _item_run(batch, item, matcher, overrides) -> None:
+def _item_run(batch, item, matcher, overrides) -> bool:
+    """Import one item and record what became of it; True when the task's time limit rang
+    during it (the file is rejected, and the task must stop)."""
     source, source_id = item.source_file, item.source_file_id
+    stopped = False
     try:
         with transaction.atomic():
             if source is None:
@@ -167,6 +208,11 @@ def _item_run(batch, item, matcher, overrides) -> None:
                 item.article = result.article
     except (Rejected, ArchiveRejected) as exc:
         item.status, item.reason = ItemStatus.REJECTED, str(exc)
+    except TaskTimeLimit as limit:
+        # Its own transaction was rolled back; the other files go on in the next task.
+        item.status = ItemStatus.REJECTED
+        item.reason = f"Importing this file took too long. {limit}"
+        stopped = True
     except Exception:
         # A bug must not stop the batch or loop forever on this file: record it and go on.
         logger.exception("Import of %s (batch %s) failed", item.name, batch.pk)
@@ -178,6 +224,7 @@ def _item_run(batch, item, matcher, overrides) -> None:
         item.source_file = None
     item.finished_at = timezone.now()
     item.save()
+    return stopped
 
 
 def _archive_unpack(batch, item, data: bytes) -> None:
@@ -255,12 +302,12 @@ def batch_is_stalled(batch: ImportBatch, minutes: int = 2) -> bool:
 
 def batch_start(*, batch: ImportBatch) -> None:
     """Queue the batch's import once its rows are committed (the worker must see them)."""
+    transaction.on_commit(lambda: _enqueue(batch))
 
-    def enqueue():
-        result = batch_import_task.enqueue(batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
 
-    transaction.on_commit(enqueue)
+def _enqueue(batch: ImportBatch) -> None:
+    result = batch_import_task.enqueue(batch.pk)
+    ImportBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
 
 
 def batch_resume(*, batch: ImportBatch) -> bool:

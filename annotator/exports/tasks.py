@@ -14,6 +14,7 @@ from annotator.exports.dataset_import import dataset_import
 from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.records import Selection
 from annotator.exports.streams import export_stream
+from annotator.tasklimits import TaskTimeLimit
 
 
 def export_dir() -> Path:
@@ -55,7 +56,7 @@ def export_job_run(job_id: int) -> None:
                 out.write(chunk)
                 size += len(chunk)
         partial.rename(path)
-    except Exception as exc:
+    except (Exception, TaskTimeLimit) as exc:  # the limit is no Exception: named here
         partial.unlink(missing_ok=True)
         ExportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
@@ -90,7 +91,7 @@ def dataset_import_run(job_id: int) -> None:
                 doccano_offsets=job.doccano_offsets,
                 on_progress=progress,
             )
-    except Exception as exc:
+    except (Exception, TaskTimeLimit) as exc:
         DatasetImport.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED,
             report={"summary": f"The import stopped: {exc}"[:2000]},

@@ -20,16 +20,23 @@
 - RuleSetting switches one rule off (or back on) in one project, saying why.
 - ClaimRanker is the model learnt from a project's claim decisions; ClaimScore its score for a
   pending claim suggestion (see ranker.py).
+- SuggestionRun is where the latest background run of the suggesters on an article stands
+  (waiting, running, done, failed and why), which the workspace's suggestions bar shows.
 """
+
+from datetime import timedelta
 
 import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
+from django.utils import timezone
 
 from annotator.annotations.models import Annotation, TimePrecision
 from annotator.articles.models import Article
+from annotator.datetimes import in_range
 from annotator.projects.models import Project
+from annotator.tasklimits import time_limit
 
 
 class SuggestionKind(models.TextChoices):
@@ -127,6 +134,9 @@ class DateSuggestion(models.Model):
             models.CheckConstraint(
                 condition=models.Q(claimed_precision__in=TimePrecision.values),
                 name="date_suggestion_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_range("claimed_at"), name="date_suggestion_claimed_at_in_range"
             ),
             models.CheckConstraint(
                 condition=models.Q(confidence__gte=0, confidence__lte=1),
@@ -252,3 +262,68 @@ class ClaimScore(models.Model):
 
     def __str__(self):
         return f"{self.annotation_id}: {self.score:.2f}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SuggestionRun(models.Model):
+    """The latest run of the suggesters on an article, queued on import or by "Suggest
+    again" (tasks.suggestions_run_enqueue), for the workspace's suggestions bar. One row per
+    article: a click while a run waits or runs queues nothing more."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="suggestion_run")
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)  # new suggestions the run made
+    error = models.TextField(blank=True)  # why it failed, for the bar
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=RunStatus.values), name="suggestion_run_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=RunStatus.FAILED) | ~models.Q(error=""),
+                name="suggestion_run_failed_says_why",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[RunStatus.DONE, RunStatus.FAILED], finished_at__isnull=False
+                )
+                | models.Q(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], finished_at=None),
+                name="suggestion_run_finished_when_over",
+            ),
+        ]
+
+    def __str__(self):
+        return f"suggestions of article {self.article_id}: {self.status}"
+
+    @property
+    def stalled(self) -> bool:
+        """Running for longer than its task may: the worker died under it (a task over its
+        limit is stopped and marked failed), so it may be queued again."""
+        if self.status != RunStatus.RUNNING or self.started_at is None:
+            return False
+        limit = time_limit(RUN_TASK) + STALL_GRACE_SECONDS
+        return timezone.now() - self.started_at > timedelta(seconds=limit)
+
+    @property
+    def pending(self) -> bool:
+        """Queued, or running and not stalled: the bar polls, and a click queues nothing."""
+        return self.status == RunStatus.QUEUED or (
+            self.status == RunStatus.RUNNING and not self.stalled
+        )
+
+
+RUN_TASK = "annotator.suggestions.tasks.suggestions_run_task"
+STALL_GRACE_SECONDS = 60

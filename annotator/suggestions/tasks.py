@@ -1,14 +1,17 @@
 """Background work of the suggestions app (django-tasks, database backend): run by
-`manage.py db_worker`.
+`manage.py db_worker`, each task within its time limit (annotator/tasklimits.py).
 
 - Imported articles (the articles app's `article_imported` signal, sent once the article is
-  committed) queue the suggesters, which then run without holding up the import.
+  committed) and the workspace's "Suggest again" queue the suggesters on one article: one
+  small task per article, so a project's big import takes turns with everyone else's work.
+  The article's SuggestionRun says where the run stands, for the suggestions bar.
 - Claim decisions call claim_ranker_enqueue_if_due(project, decision), and the Suggestions page's
   "Retrain now" calls claim_ranker_enqueue(project): the claim ranker (ranker.py) learns
   from the project's decisions in a few seconds at most.
 """
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
 from annotator.articles.models import Article
@@ -16,7 +19,11 @@ from annotator.projects.models import Project
 
 # Modules, not names: services imports this module too (to queue training after decisions).
 from annotator.suggestions import ranker, runs
-from annotator.suggestions.models import SuggestionDecision
+from annotator.suggestions.models import RunStatus, SuggestionDecision, SuggestionRun
+from annotator.tasklimits import TaskTimeLimit
+
+# "Suggest again" has a person waiting: it goes before the runs queued by imports.
+SUGGEST_AGAIN_PRIORITY = 10
 
 
 @task()
@@ -25,12 +32,58 @@ def suggestions_run_task(article_id: int) -> dict:
     article = Article.objects.filter(pk=article_id).first()
     if article is None:  # deleted before the worker got to it
         return {"created": {}, "missing": True}
-    return runs.suggestions_run(article=article).as_dict()
+    now = timezone.now()
+    SuggestionRun.objects.update_or_create(
+        article=article,
+        defaults={"status": RunStatus.RUNNING, "started_at": now, "finished_at": None, "error": ""},
+        create_defaults={"status": RunStatus.RUNNING, "started_at": now, "requested_at": now},
+    )
+    try:
+        result = runs.suggestions_run(article=article)
+    except TaskTimeLimit as limit:
+        _run_end(article, RunStatus.FAILED, error=f"The suggesters took too long. {limit}")
+        raise
+    except Exception:
+        _run_end(
+            article,
+            RunStatus.FAILED,
+            error="The suggesters failed: an error in the app, logged by the worker.",
+        )
+        raise
+    _run_end(article, RunStatus.DONE, created=sum(result.created.values()))
+    return result.as_dict()
+
+
+def _run_end(article: Article, status: str, created: int = 0, error: str = "") -> None:
+    SuggestionRun.objects.filter(article=article).update(
+        status=status, created=created, error=error, finished_at=timezone.now()
+    )
+
+
+def suggestions_run_enqueue(
+    *, article: Article, user=None, priority: int = 0
+) -> tuple[SuggestionRun, bool]:
+    """Queue the suggesters on `article`, unless a run of them already waits or runs there
+    (then that one stands: two clicks make one run). Returns the run and whether this call
+    queued it. The task row is written in the same transaction as the run's."""
+    with transaction.atomic():
+        run, made = SuggestionRun.objects.select_for_update().get_or_create(
+            article=article, defaults={"requested_by": user, "requested_at": timezone.now()}
+        )
+        if not made:
+            if run.pending:
+                return run, False
+            run.status, run.requested_by, run.requested_at = RunStatus.QUEUED, user, timezone.now()
+            run.started_at = run.finished_at = None
+            run.created, run.error = 0, ""
+            run.save()
+        suggestions_run_task.using(priority=priority).enqueue(article.pk)
+    return run, True
 
 
 def suggestions_enqueue_on_import(sender, article: Article, **kwargs) -> None:
     """Queue the suggesters for a newly imported (and committed) article."""
-    suggestions_run_task.enqueue(article.pk)
+    suggestions_run_enqueue(article=article)
 
 
 @task()

@@ -1,18 +1,24 @@
 """The project's Suggestions page (how each rule fares, switches, the claim ranker) and the
 workspace's suggestion endpoints: accept or reject one, accept all of a kind, suggest
-again. These answer with the workspace's own partials (workspace.views)."""
+again (in the background, with progress). These answer with the workspace's own partials
+(workspace.views)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotator.annotations.access import annotation_for_member, article_for_member
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
-from annotator.suggestions.models import DateSuggestion, SuggestionKind
+from annotator.suggestions.models import (
+    DateSuggestion,
+    RunStatus,
+    SuggestionKind,
+    SuggestionRun,
+)
 from annotator.suggestions.ranker import claim_decision_counts, claim_ranker_summary
-from annotator.suggestions.runs import suggestions_run
 from annotator.suggestions.services import (
     SuggestionError,
     SuggestionOverlap,
@@ -30,7 +36,11 @@ from annotator.suggestions.stats import (
     rule_statistics,
     suggester_statistics,
 )
-from annotator.suggestions.tasks import claim_ranker_enqueue
+from annotator.suggestions.tasks import (
+    SUGGEST_AGAIN_PRIORITY,
+    claim_ranker_enqueue,
+    suggestions_run_enqueue,
+)
 from annotator.workspace.queries import next_suggestion
 from annotator.workspace.views import workspace_refused, workspace_update
 
@@ -64,14 +74,19 @@ def rule_toggle(request, slug):
         raise PermissionDenied("Only reviewers and owners switch suggestion rules.")
     rule = request.POST.get("rule", "")
     enabled = request.POST.get("enabled") == "1"
-    rule_switch(
-        project=membership.project,
-        rule=rule,
-        enabled=enabled,
-        user=request.user,
-        reason="" if enabled else f"switched off by {request.user.get_username()}",
-    )
-    messages.success(request, f"Rule {rule} switched {'on' if enabled else 'off'}.")
+    try:
+        rule_switch(
+            project=membership.project,
+            rule=rule,
+            enabled=enabled,
+            user=request.user,
+            reason="" if enabled else f"switched off by {request.user.get_username()}",
+        )
+    except SuggestionError as error:
+        messages.error(request, str(error))
+        return redirect("suggestions:stats", slug)
+    state = "on" if enabled else "off"
+    messages.success(request, format_html("Rule <bdi>{}</bdi> switched {}.", rule, state))
     return redirect("suggestions:stats", slug)
 
 
@@ -171,14 +186,46 @@ def accept_all(request, slug, article_id):
     note = f"Accepted {len(result.accepted)} suggestion{'s' * (len(result.accepted) != 1)}."
     if skipped:
         note += f" {skipped} overlap annotations of yours and stay open: decide them one by one."
+    if result.skipped_not_yours:
+        left = len(result.skipped_not_yours)
+        note += f" Left to their authors: {left} time{'s' * (left != 1)} for others' claims."
     return workspace_update(request, membership, article, extra={"flash_info": note})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run(request, slug, article_id):
-    """Suggest again: run the suggesters on the article now."""
+    """Suggest again. POST queues the suggesters on the article and answers at once (a
+    second click while they wait or run queues nothing); the suggestions bar then polls
+    with GET, which answers with the bar's progress line until the run is over, then with
+    the text, the list and the bar showing what it found."""
     membership, article = article_for_member(request.user, slug, article_id)
-    result = suggestions_run(article=article, user=request.user)
-    made = sum(result.created.values())
-    note = f"{made} new suggestion{'s' * (made != 1)}." if made else "No new suggestions."
-    return workspace_update(request, membership, article, extra={"flash_info": note})
+    if request.method == "POST":
+        _, queued = suggestions_run_enqueue(
+            article=article, user=request.user, priority=SUGGEST_AGAIN_PRIORITY
+        )
+        note = QUEUED_NOTE if queued else ALREADY_NOTE
+        return workspace_update(request, membership, article, extra={"flash_info": note})
+    latest = SuggestionRun.objects.filter(article=article).first()
+    if request.htmx and latest is not None and latest.pending:
+        context = {"project": membership.project, "article": article, "run": latest}
+        return render(request, RUN_PARTIAL, context | {"run_oob": True})
+    return workspace_update(request, membership, article, extra=_run_outcome(latest))
+
+
+RUN_PARTIAL = "workspace/workspace.html#suggestions_run"  # the bar's progress line
+QUEUED_NOTE = "Suggesting: the new suggestions appear here when the run is over."
+ALREADY_NOTE = "The suggesters are already on this article: their suggestions appear here soon."
+
+
+def _run_outcome(latest: SuggestionRun | None) -> dict:
+    """The flash message once a run is over."""
+    if latest is None or latest.pending:
+        return {}
+    if latest.status == RunStatus.FAILED:
+        return {"flash_error": latest.error}
+    made = latest.created
+    return {
+        "flash_info": f"{made} new suggestion{'s' * (made != 1)}."
+        if made
+        else "No new suggestions."
+    }
