@@ -26,6 +26,19 @@ def can_edit(membership: Membership | None, annotation: Annotation) -> bool:
     )
 
 
+def can_decide(membership: Membership | None, annotation: Annotation) -> bool:
+    """Reviewers and owners decide (approve, or keep approved through an edit) others'
+    spans; their own only when nobody else could: they are the project's only reviewer."""
+    if membership is None or not membership.has_role(Role.REVIEWER):
+        return False
+    if annotation.created_by_id != membership.user_id:
+        return True
+    others = Membership.objects.filter(
+        project_id=membership.project_id, role__in=[Role.REVIEWER, Role.OWNER]
+    ).exclude(user_id=membership.user_id)
+    return not others.exists()
+
+
 def edit_check(*, user, annotation: Annotation) -> Membership | None:
     """The editor's membership; PermissionDenied unless they may change the annotation.
     `user` None is the app itself (suggesters, imports run by the system): allowed."""

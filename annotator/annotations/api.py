@@ -10,6 +10,7 @@ from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member
 from annotator.annotations.kinds import KINDS, LINKS
 from annotator.annotations.models import Annotation, Link
+from annotator.api_input import Input
 from annotator.projects.access import membership_or_404
 
 router = Router(tags=["annotations"])
@@ -81,7 +82,7 @@ class ArticleOut(ArticleSummary):
     links: list[LinkOut] = Field(alias="link_rows")
 
 
-class KindFields(Schema):
+class KindFields(Input):
     note: str | None = None
     event_id: int | None = None
     claimed_at: datetime | None = None
@@ -113,8 +114,11 @@ class LinkIn(Schema):
 
 def _kind_fields(payload: KindFields) -> dict:
     """The fields that were sent, for the services (which check that an event or cited
-    source belongs to the project)."""
+    source belongs to the project). An explicit null is the field's empty value, as if
+    left out (a kind's field that the span does not have is then no error); on a PATCH it
+    clears a field, except kind and span fields, which cannot be cleared: unchanged."""
     fields = payload.dict(exclude_unset=True, exclude={"version"})
+    fields = {k: v for k, v in fields.items() if v is not None or k in KindFields.model_fields}
     if "claimed_at" in fields and fields["claimed_at"] and not fields.get("claimed_precision"):
         fields["claimed_precision"] = "day"
     return {

@@ -11,23 +11,28 @@ acting; None is the app itself (suggesters, the worker), which no role check sto
     link_create(*, from_annotation, to_annotation, kind, created_by);  link_delete(*, link, user)
 """
 
-from dataclasses import dataclass
-
 import pghistory
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from annotator.annotations.access import edit_check
+from annotator.annotations.access import can_decide, edit_check
 from annotator.annotations.kinds import KINDS, LINKS, kind_fields
 from annotator.annotations.models import KIND_FIELD_EMPTY, Annotation, Link, Status
 from annotator.annotations.offsets import span_context, span_problem
 from annotator.annotations.signals import suggestion_taken
+from annotator.annotations.twins import SuggestedSpan, open_twin
 from annotator.articles.models import Article, ArticleStatus
 from annotator.articles.services import article_work_started
+from annotator.datetimes import datetime_problem
 from annotator.projects.models import Role
 
 SPAN_FIELDS = ("start", "end", "quote")
 # What a person edits (annotation_edit); review and suggestion fields have their services.
 EDITABLE = {"kind", "note", *SPAN_FIELDS}
+APPROVED_DELETE = (
+    "Only reviewers and owners delete an approved annotation. Change it instead: "
+    "it goes back to the review queue."
+)
 
 
 class SpanError(ValueError):
@@ -57,14 +62,25 @@ def _field_name(name: str) -> str:
     return name.removesuffix("_id") if name.removesuffix("_id") in KIND_FIELD_EMPTY else name
 
 
+def _a(kind: str) -> str:
+    """ "a claim", "an attribution": the article from the kind's label."""
+    label = KINDS[kind].label.lower() if kind in KINDS else kind
+    return ("an " if label[:1] in tuple("aeiou") else "a ") + label
+
+
 def _check_kind_fields(kind: str, fields: dict) -> None:
     spec = KINDS.get(kind)
     if spec is None:
         raise SpanError(f"Unknown annotation kind {kind!r}: use {', '.join(KINDS)}.")
-    own = {_field_name(name) for name in fields} & kind_fields()
-    foreign = own - set(spec.fields)
+    # An empty value (null, "") of another kind's field is what the span has anyway.
+    sent = {_field_name(name) for name, value in fields.items() if value not in (None, "")}
+    foreign = (sent & kind_fields()) - set(spec.fields)
     if foreign:
-        raise SpanError(f"A {kind} cannot have {', '.join(sorted(foreign))}.")
+        raise SpanError(f"{_a(kind).capitalize()} cannot have {', '.join(sorted(foreign))}.")
+    for name in ("claimed_at", "reviewed_at"):  # what Python could not read back is refused
+        problem = datetime_problem(fields.get(name), name)
+        if problem:
+            raise SpanError(problem)
 
 
 def _refused_by_database(error: IntegrityError) -> SpanError:
@@ -95,7 +111,7 @@ def annotation_create(
         with transaction.atomic(), _history(created_by):
             if by_person:
                 _check_not_marked(article.pk, kind, start, end, created_by)
-                twin = _open_twin(article, kind, start, end)
+                twin = open_twin(article, kind, start, end)
                 if twin is not None:
                     span = {"start": start, "end": end, "quote": quote}
                     return _take_over(twin, created_by, status, span, fields)
@@ -116,37 +132,6 @@ def annotation_create(
     except IntegrityError as error:
         raise _refused_by_database(error) from error
     return annotation
-
-
-# A person's span and an open suggestion overlapping it this much (shared / union) are one.
-NEARLY_THE_SAME = 0.75
-
-
-@dataclass(frozen=True)
-class SuggestedSpan:
-    """A suggestion as it was before a person took it over (for the decision record)."""
-
-    article_id: int
-    kind: str
-    start: int
-    end: int
-    quote: str
-    suggested_by: str
-    suggestion_rule: str
-    confidence: float | None
-
-
-def _open_twin(article: Article, kind: str, start: int, end: int) -> Annotation | None:
-    """The open suggestion of `kind` closest to start–end, if (nearly) the same span."""
-    best, best_share = None, NEARLY_THE_SAME
-    for candidate in Annotation.objects.filter(
-        article=article, kind=kind, status=Status.SUGGESTED, start__lt=end, end__gt=start
-    ).select_for_update():
-        shared = min(end, candidate.end) - max(start, candidate.start)
-        share = shared / (max(end, candidate.end) - min(start, candidate.start))
-        if share >= best_share:
-            best, best_share = candidate, share
-    return best
 
 
 def _take_over(twin: Annotation, person, status: str, span: dict, fields: dict) -> Annotation:
@@ -179,7 +164,7 @@ def _check_not_marked(
         .exclude(pk=other_than)
     )
     if mine.exists():
-        raise SpanError(f"You have marked this passage as a {kind} already.")
+        raise SpanError(f"You have marked this passage as {_a(kind)} already.")
 
 
 def _article_moves_on(article: Article, status: str) -> None:
@@ -196,18 +181,32 @@ def _article_moves_on(article: Article, status: str) -> None:
 def annotation_edit(*, annotation: Annotation, user, version: int, **changes) -> Annotation:
     """A person's change to an annotation: its kind, span, note and kind fields (event,
     claimed time, cited source, hedge type). Only its author, or a reviewer or owner, may
-    edit it. An author's edit of a span a reviewer rejected puts it up for review again
-    (draft); a reviewer's edit leaves the decision as it is."""
+    edit it. A change to an approved or rejected span puts it up for review again (draft,
+    and its article back in the queue), unless the editor may decide it (can_decide: a
+    reviewer, on a span not their own), whose edit leaves the decision as it is."""
     not_editable = {_field_name(name) for name in changes} - EDITABLE - kind_fields()
     if not_editable:
         raise SpanError(f"Cannot change {', '.join(sorted(not_editable))} here.")
     membership = edit_check(user=user, annotation=annotation)
-    reviewer = membership is not None and membership.has_role(Role.REVIEWER)
     with transaction.atomic():
         current = _locked(annotation, version)
-        if current.status == Status.REJECTED and not reviewer:
+        reopen = current.status in (Status.APPROVED, Status.REJECTED) and user is not None
+        if reopen and _changes_anything(current, changes) and not can_decide(membership, current):
             changes["status"] = Status.DRAFT
-        return annotation_update(annotation=current, version=version, user=user, **changes)
+        edited = annotation_update(annotation=current, version=version, user=user, **changes)
+        if changes.get("status") == Status.DRAFT:
+            _article_moves_on(edited.article, Status.DRAFT)
+        return edited
+
+
+def _changes_anything(current: Annotation, changes: dict) -> bool:
+    """Whether `changes` differ from the stored values (a Save of an unchanged panel does
+    not reopen a decision). Related rows compare by id."""
+    for name, value in changes.items():
+        attname = Annotation._meta.get_field(_field_name(name)).attname
+        if getattr(current, attname) != getattr(value, "pk", value):
+            return True
+    return False
 
 
 def _locked(annotation: Annotation, version: int) -> Annotation:
@@ -264,13 +263,20 @@ def annotation_delete(*, annotation: Annotation, user) -> dict:
     """Delete a span and, with it, every link to or from it (all recorded in the history).
 
     Returns a JSON-able snapshot that annotation_restore() turns back into the span
-    and its links (Undo).
+    and its links (Undo). An approved span is deleted only by a reviewer or owner.
     """
-    edit_check(user=user, annotation=annotation)
+    membership = edit_check(user=user, annotation=annotation)
     with transaction.atomic(), _history(user):
         current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
         if current is None:
             return {}
+        # membership is None only for the app itself (user None), which no rule stops.
+        if (
+            current.status == Status.APPROVED
+            and membership
+            and not membership.has_role(Role.REVIEWER)
+        ):
+            raise PermissionDenied(APPROVED_DELETE)
         snapshot = {
             "annotation": {
                 field.attname: _jsonable(getattr(current, field.attname))
@@ -335,8 +341,8 @@ def link_create(
         raise SpanError(f"Unknown link kind {kind!r}.")
     if (from_annotation.kind, to_annotation.kind) != (spec.source, spec.target):
         raise SpanError(
-            f"“{spec.label}” joins a {spec.source} to a {spec.target}, "
-            f"not a {from_annotation.kind} to a {to_annotation.kind}."
+            f"“{spec.label}” joins {_a(spec.source)} to {_a(spec.target)}, "
+            f"not {_a(from_annotation.kind)} to {_a(to_annotation.kind)}."
         )
     if from_annotation.article_id != to_annotation.article_id:
         raise SpanError("Linked annotations must be in the same article.")

@@ -19,6 +19,7 @@ from annotator.articles.dates import FoundDate
 from annotator.articles.models import Article, ArticleStatus, ItemStatus, SourceFile
 from annotator.articles.parsing import ParsedArticle, Rejected, domain_of, parse_upload
 from annotator.articles.signals import article_imported
+from annotator.datetimes import datetime_problem
 from annotator.projects.access import role_check
 from annotator.projects.models import Role
 from annotator.sources.models import Source, SourceKind
@@ -133,6 +134,9 @@ def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, sou
     sha = text_sha256(parsed.text)
     # No look-up first: the unique constraint finds duplicates (one query less per file).
     fields = _apply(parsed, overrides, matcher)
+    problem = datetime_problem(fields["published_at"], "The publication date")
+    if problem:
+        return ImportResult(name, ItemStatus.REJECTED, reason=problem)
     try:
         with transaction.atomic():
             if fields["outlet"] is None and overrides and overrides.new_outlet:
@@ -206,6 +210,7 @@ def article_create(
     dataset import brings articles so; files go through article_import."""
     if status not in ArticleStatus.values:
         raise ArticleError(f"Unknown article status {status!r}.")
+    _published_check(published_at)
     with transaction.atomic():
         return Article.objects.create(
             project=project,
@@ -231,8 +236,9 @@ def article_work_started(*, article_id: int) -> None:
 
 
 def article_status_set(*, article: Article, status: str, user) -> Article:
-    """Mark an article ready for review, or back in progress. Any member may; reopening a
-    reviewed article is for reviewers and owners."""
+    """Mark an article ready for review, or back in progress. Any member may mark it ready;
+    taking it out of the review queue is for those who work on it (its uploader, its
+    assignees, its annotators) and reviewers; reopening a reviewed article for reviewers."""
     membership = role_check(
         user=user, project_id=article.project_id, minimum=Role.ANNOTATOR, doing="do that"
     )
@@ -242,9 +248,29 @@ def article_status_set(*, article: Article, status: str, user) -> Article:
         current = Article.objects.select_for_update().only("status").get(pk=article.pk)
         if current.status == ArticleStatus.REVIEWED and not membership.has_role(Role.REVIEWER):
             raise PermissionDenied("Only reviewers can reopen a reviewed article.")
+        leaving_queue = current.status == ArticleStatus.READY and status != current.status
+        if (
+            leaving_queue
+            and not membership.has_role(Role.REVIEWER)
+            and not _works_on(user, article)
+        ):
+            raise PermissionDenied(
+                "Only the article's uploader, assignees and annotators, or a reviewer, "
+                "take it out of the review queue."
+            )
         Article.objects.filter(pk=article.pk).update(status=status, updated_at=timezone.now())
     article.status = status
     return article
+
+
+def _works_on(user, article: Article) -> bool:
+    """Uploaded it, is assigned to it or has a span of their own in it (suggestions aside);
+    the apps built on articles are read through the reverse relations."""
+    return (
+        article.uploaded_by_id == user.pk
+        or article.assignments.filter(user=user).exists()
+        or article.annotations.filter(created_by=user).exclude(status="suggested").exists()
+    )
 
 
 # Metadata ----------------------------------------------------------------------------
@@ -269,6 +295,8 @@ def article_metadata_update(
     """Set what the review table or the about page changed (the text never changes here);
     a field not given keeps its value and provenance (a date stays as found, with the
     words it was read from). An outlet name that matches no source creates one."""
+    if published is not UNCHANGED and published is not None:
+        _published_check(published.value)  # before anything is written
     fields = {"updated_at"}
     if title is not UNCHANGED:
         article.title = " ".join(title.split())[:TITLE_MAX]
@@ -288,6 +316,12 @@ def article_metadata_update(
     with transaction.atomic():
         article.save(update_fields=sorted(fields))
     return article
+
+
+def _published_check(value) -> None:
+    problem = datetime_problem(value, "The publication date")
+    if problem:
+        raise ArticleError(problem)
 
 
 def _published_set(article: Article, published: FoundDate | None) -> None:

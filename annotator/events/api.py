@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from annotator.annotations.kinds import CLAIM
+from annotator.api_input import Input
 from annotator.events import services
 from annotator.events.analysis import event_analysis
 from annotator.events.models import ClaimRelation, Event
@@ -19,7 +20,7 @@ class Error(Schema):
     detail: str
 
 
-class EventIn(Schema):
+class EventIn(Input):
     title: str
     description: str = ""
     place: str = ""

@@ -14,6 +14,7 @@ from annotator.projects.models import Role
 
 CONFIRMED = 1  # Admiralty information scale: 1 = confirmed by other independent sources
 TITLE_MAX = 300
+PLACE_MAX = 300
 
 
 class EventError(ValueError):
@@ -28,6 +29,8 @@ def event_create(
         raise EventError("An event needs a title.")
     if len(title) > TITLE_MAX:
         raise EventError(f"An event's title has at most {TITLE_MAX} characters.")
+    if len(place) > PLACE_MAX:
+        raise EventError(f"An event's place has at most {PLACE_MAX} characters.")
     if start_date and end_date and end_date < start_date:
         raise EventError("The event cannot end before it starts.")
     with transaction.atomic():
@@ -66,14 +69,31 @@ def claim_relation_create(
             claim_a=a, claim_b=b, defaults={"kind": kind, "note": note, "created_by": user}
         )
         if not created and relation.kind != kind:
+            _relation_check(relation, user, "change")
             relation.kind = kind
             relation.save(update_fields=["kind"])
     return relation
 
 
 def claim_relation_delete(*, relation: ClaimRelation, user) -> None:
+    """Its maker or a reviewer may remove a relation; another annotator may not."""
+    _relation_check(relation, user, "delete")
     with transaction.atomic(), pghistory.context(user=user.pk if user else None):
         ClaimRelation.objects.filter(pk=relation.pk).delete()
+
+
+def _relation_check(relation: ClaimRelation, user, doing: str) -> None:
+    """A same/contradicts judgement is its maker's: others' are for reviewers to undo."""
+    if user is not None and relation.created_by_id != user.pk:
+        project_id = Annotation.objects.values_list("article__project_id", flat=True).get(
+            pk=relation.claim_a_id
+        )
+        role_check(
+            user=user,
+            project_id=project_id,
+            minimum=Role.REVIEWER,
+            doing=f"{doing} a relation another member made",
+        )
 
 
 def claim_credibility_set(*, claim: Annotation, credibility: int | None, version: int, user):

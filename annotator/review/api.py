@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from annotator.annotations.api import MAX_OFFSET
 from annotator.annotations.services import AnnotationConflict
+from annotator.api_input import Input
 from annotator.articles.models import ArticleStatus
 from annotator.review import services
 from annotator.review.access import annotation_for_reviewer, reviewer_or_404
@@ -36,7 +37,7 @@ class QueueArticle(Schema):
     rejected: int = Field(alias="rejected_count")
 
 
-class DecisionIn(Schema):
+class DecisionIn(Input):
     decision: Literal["approved", "rejected"]
     comment: str = Field("", max_length=COMMENT_MAX, description="Shown to the annotator")
     version: int | None = Field(

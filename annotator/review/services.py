@@ -12,14 +12,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from annotator.annotations.access import can_decide
 from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import annotation_update
 from annotator.articles.models import Article, ArticleStatus
+from annotator.projects.access import membership_of
 from annotator.projects.models import Membership, Role
 from annotator.review.models import Assignment
 
 DECISIONS = (Status.APPROVED, Status.REJECTED)
 COMMENT_MAX = 2000
+OWN_SPAN = (
+    "You cannot approve your own annotation: another reviewer or an owner decides it "
+    "(only a project's sole reviewer approves their own)."
+)
 
 
 class ReviewError(ValueError):
@@ -130,6 +136,10 @@ def _decide(annotation, reviewer, decision, comment, version) -> Annotation:
         raise ReviewError(
             "Suggestions are accepted or rejected in the workspace; they are not review items."
         )
+    # Four eyes: nobody approves their own span while someone else could (can_decide).
+    own = decision == Status.APPROVED and annotation.created_by_id == reviewer.pk
+    if own and not can_decide(membership_of(reviewer, annotation.article.project_id), annotation):
+        raise PermissionDenied(OWN_SPAN)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ReviewError(f"The comment is too long (at most {COMMENT_MAX} characters).")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from annotator.api_input import Input
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources import services
@@ -47,7 +48,7 @@ class SourceMatchOut(SourceOut):
     )
 
 
-class SourceIn(Schema):
+class SourceIn(Input):
     name: str
     kind: str = "outlet"
     aliases: list[str] = Field(default_factory=list, description="Other spellings, other scripts")

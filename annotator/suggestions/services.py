@@ -22,12 +22,17 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from annotator.annotations.access import edit_check
+from annotator.annotations.access import can_edit, edit_check
 from annotator.annotations.models import Annotation, Status
-from annotator.annotations.services import SpanError, annotation_delete, annotation_update
+from annotator.annotations.services import (
+    SpanError,
+    annotation_delete,
+    annotation_edit,
+    annotation_update,
+)
 from annotator.articles.models import Article
 from annotator.articles.services import article_work_started
-from annotator.projects.access import role_check
+from annotator.projects.access import membership_of, role_check
 from annotator.projects.models import Role
 from annotator.suggestions import tasks
 from annotator.suggestions.models import (
@@ -64,6 +69,7 @@ class SuggestionOverlap(Exception):
 class AcceptAllResult:
     accepted: list = field(default_factory=list)
     skipped_overlapping: list = field(default_factory=list)
+    skipped_not_yours: list = field(default_factory=list)  # times for others' claims
 
 
 # ---- Deciding ------------------------------------------------------------------------------
@@ -188,18 +194,15 @@ def suggestion_accept_all(
     """Accept every pending suggestion of one kind ("date" included) in the article.
 
     Suggestions overlapping a person's annotation of the same kind are left pending (listed
-    in skipped_overlapping) unless allow_overlap.
+    in skipped_overlapping) unless allow_overlap; suggested times for claims the person may
+    not edit stay for those who may (skipped_not_yours), as when deciding one.
     """
     if kind not in SuggestionKind.values:
         raise SuggestionError(f"Unknown suggestion kind {kind!r}.")
     result = AcceptAllResult()
     with transaction.atomic():
         if kind == SuggestionKind.DATE:
-            for date_suggestion in DateSuggestion.objects.filter(article=article):
-                if DateSuggestion.objects.filter(pk=date_suggestion.pk).exists():
-                    result.accepted.append(
-                        date_suggestion_accept(date_suggestion=date_suggestion, user=user)
-                    )
+            _accept_all_dates(article, user, result)
             return result
         for annotation in pending_suggestions(article=article, kind=kind):
             try:
@@ -209,6 +212,20 @@ def suggestion_accept_all(
             except (SuggestionOverlap, SuggestionError):  # overlapping, or the person's own
                 result.skipped_overlapping.append(annotation)
     return result
+
+
+def _accept_all_dates(article: Article, user, result: AcceptAllResult) -> None:
+    # The check of deciding one (edit_check on the claim), made first so that another's
+    # claim leaves their suggested time pending instead of refusing the whole batch.
+    membership = membership_of(user, article.project_id)
+    dates = DateSuggestion.objects.filter(article=article).select_related("claim__article")
+    for date_suggestion in dates:
+        if user is not None and not can_edit(membership, date_suggestion.claim):
+            result.skipped_not_yours.append(date_suggestion)
+        elif DateSuggestion.objects.filter(pk=date_suggestion.pk).exists():  # not dropped yet
+            result.accepted.append(
+                date_suggestion_accept(date_suggestion=date_suggestion, user=user)
+            )
 
 
 def _locked_date_suggestion(date_suggestion: DateSuggestion, user) -> DateSuggestion:
@@ -244,7 +261,8 @@ def date_suggestion_accept(
     *, date_suggestion: DateSuggestion, user, changes: dict | None = None
 ) -> Annotation:
     """Give the claim the suggested time (claimed_at, claimed_precision; `changes` may
-    correct either). Other pending date suggestions for the same claim are dropped."""
+    correct either), as the person's edit of it (an approved claim goes back to review).
+    Other pending date suggestions for the same claim are dropped."""
     changes = dict(changes or {})
     with transaction.atomic():
         current = _locked_date_suggestion(date_suggestion, user)
@@ -254,7 +272,7 @@ def date_suggestion_accept(
         } | changes
         edited = any(values[name] != getattr(current, name) for name in changes)
         claim = Annotation.objects.select_for_update().get(pk=current.claim_id)
-        claim = annotation_update(annotation=claim, version=claim.version, user=user, **values)
+        claim = annotation_edit(annotation=claim, version=claim.version, user=user, **values)
         decision = _date_decision(current, Decision.EDITED if edited else Decision.ACCEPTED, user)
         decision.annotation = claim
         decision.save(update_fields=["annotation"])
@@ -325,6 +343,9 @@ def rule_switch(*, project, rule: str, enabled: bool, user, reason: str = "") ->
     role_check(
         user=user, project_id=project.pk, minimum=Role.REVIEWER, doing="switch suggestion rules"
     )
+    rule_length = RuleSetting._meta.get_field("rule").max_length
+    if not rule or len(rule) > rule_length or "\x00" in rule:
+        raise SuggestionError(f"A rule name is 1 to {rule_length} characters.")
     reason = reason.strip()
     if not enabled and not reason:
         reason = f"Switched off by {user}." if user else "Switched off."

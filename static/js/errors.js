@@ -36,7 +36,8 @@ function show(message) {
 
 document.addEventListener("htmx:responseError", (event) => {
   const xhr = event.detail.xhr;
-  if (xhr.status < 500) return; // 4xx answers are handled where they happen
+  // 4xx answers are handled where they happen, but a refusal (403) says why it was refused.
+  if (xhr.status < 500 && xhr.status !== 403) return;
   show(serverMessage(xhr) || `The server could not do this (error ${xhr.status}). Try again.`);
 });
 document.addEventListener("htmx:sendError", () => {
