@@ -17,11 +17,14 @@ import json
 import logging
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from annotator.storable import first_unstorable, strings_in
 
 logger = logging.getLogger(__name__)
 
@@ -117,29 +120,6 @@ class UploadStorageMiddleware:
         return self.get_response(request)
 
 
-def _unstorable(text: str) -> str | None:
-    if "\x00" in text:
-        return "a NUL character (U+0000)"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "half of a surrogate pair, which is not valid Unicode"
-    return None
-
-
-def _strings(data):
-    """Every string in parsed JSON, keys included."""
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield key
-            yield from _strings(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _strings(value)
-
-
 class UnstorableTextMiddleware:
     """Query parameters, form fields and JSON bodies may not hold text the database cannot
     store: 400 (a page) or 422 (the API, like its other refusals) that says what is wrong.
@@ -149,28 +129,43 @@ class UnstorableTextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = self._problem(request)
+        try:
+            problem = self._problem(request)
+        except BadRequest:  # Django reads forms only as UTF-8 (e.g. charset=latin-1 is refused)
+            message = "The form was not sent as UTF-8 text, so it could not be read."
+            return self._refuse(request, "This form could not be read", message, "not_utf8")
         if problem is None:
             return self.get_response(request)
         message = f"The request holds {problem}, which cannot be stored. Remove it and try again."
+        return self._refuse(request, "This cannot be stored", message, "unstorable_text")
+
+    @staticmethod
+    def _refuse(request, title: str, message: str, kind: str) -> HttpResponse:
         if request.path_info.startswith(JSON_PATHS):
-            errors = [{"loc": ["request"], "msg": message, "type": "unstorable_text"}]
+            errors = [{"loc": ["request"], "msg": message, "type": kind}]
             return JsonResponse({"detail": message, "errors": errors}, status=422)
-        page = render_to_string("503.html", {"title": "This cannot be stored", "message": message})
+        page = render_to_string("503.html", {"title": title, "message": message})
         return HttpResponse(page, status=400)
+
+    @staticmethod
+    def _json_like(request) -> bool:
+        """The API parses any body as JSON, whatever its Content-Type says."""
+        if request.content_type in FORM_TYPES:
+            return False
+        return request.content_type == "application/json" or request.path_info.startswith("/api/")
 
     def _problem(self, request) -> str | None:
         texts = [text for key, values in request.GET.lists() for text in (key, *values)]
         if request.method == "POST" and request.content_type in FORM_TYPES:
             texts += [text for key, values in request.POST.lists() for text in (key, *values)]
-        elif request.content_type == "application/json" and request.body:
+        elif self._json_like(request) and request.body:
             try:
-                texts += _strings(json.loads(request.body))
+                texts += strings_in(json.loads(request.body))
             except RecursionError:
                 return "JSON nested too deeply"
             except ValueError:
                 pass  # not JSON: the API says so itself
-        return next(filter(None, map(_unstorable, texts)), None)
+        return first_unstorable(texts)
 
 
 def upload_not_stored(request, error: OSError) -> HttpResponse:

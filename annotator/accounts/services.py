@@ -13,12 +13,18 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class TokenError(ValueError):
+    """A token that cannot be made as asked; the message is for the user."""
+
+
 def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     """Create a token; return it with its key, which is not stored and cannot be shown again."""
+    name = name.strip() or "API token"
+    limit = ApiToken._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise TokenError(f"A token’s name is at most {limit} characters; this one has {len(name)}.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name.strip() or "API token", prefix=key[:10], key_sha256=hash_key(key)
-    )
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_sha256=hash_key(key))
     return token, key
 
 

@@ -34,6 +34,7 @@ from annotator.articles.services import (
     can_edit_metadata,
 )
 from annotator.htmx import render_htmx
+from annotator.params import number
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources.models import Source
@@ -186,7 +187,7 @@ def batch_review(request, slug, batch_id):
     imported = ImportItem.objects.filter(batch=batch, status=ItemStatus.IMPORTED)
     total = imported.count()
     pages = max(1, -(-total // REVIEW_PER_PAGE))
-    page = min(max(int(request.GET.get("page", "1") or 1), 1), pages)
+    page = min(max(number(request.GET.get("page"), 1), 1), pages)
     article_ids = imported.order_by("position").values_list("article_id", flat=True)[
         (page - 1) * REVIEW_PER_PAGE : page * REVIEW_PER_PAGE
     ]

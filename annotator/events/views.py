@@ -20,8 +20,10 @@ from annotator.events.layout import group_colour, timeline_layout
 from annotator.events.models import ClaimRelation, Event, RelationKind
 from annotator.events.timeline import Group
 from annotator.htmx import changed
+from annotator.params import number, numbers
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
+from annotator.spreadsheet import spreadsheet_row
 
 CREDIBILITY = [
     (1, "1 confirmed"),
@@ -139,7 +141,7 @@ def relation_create(request, slug, event_id):
     """Link the ticked claims: all as the same assertion, or two as contradicting."""
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
-    ids = [i for i in request.POST.getlist("claims") if i.isdigit()]
+    ids = numbers(request.POST.getlist("claims"))
     claims = list(event.claims.filter(kind=CLAIM, pk__in=ids).order_by("pk"))
     kind = request.POST.get("kind", "")
     if len(claims) < 2:
@@ -161,7 +163,7 @@ def relation_delete(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
     relation = get_object_or_404(
-        ClaimRelation, pk=request.POST.get("relation") or 0, claim_a__event=event
+        ClaimRelation, pk=number(request.POST.get("relation"), 0), claim_a__event=event
     )
     services.claim_relation_delete(relation=relation, user=request.user)
     return _analysis(request, membership, event)
@@ -188,13 +190,15 @@ def credibility_set(request, slug, annotation_id):
     value = request.POST.get("credibility", "")
     error = None
     try:
+        if value and number(value) is None:
+            raise services.EventError("Credibility is a number from 1 to 6, or empty.")
         services.claim_credibility_set(
             claim=claim,
-            credibility=int(value) if value else None,
-            version=int(request.POST.get("version", 0)),
+            credibility=number(value),
+            version=number(request.POST.get("version"), 0),
             user=request.user,
         )
-    except (services.EventError, ValueError) as exc:
+    except services.EventError as exc:
         error = str(exc)
     except AnnotationConflict:
         error = "Someone changed this claim meanwhile; its current values are shown."
@@ -230,31 +234,28 @@ def timeline_csv(request, slug, event_id):
     for row in event_analysis(event).rows:
         claim = row.claim
         writer.writerow(
-            [
-                claim.claimed_at.isoformat() if claim.claimed_at else "",
-                claim.claimed_precision,
-                claim.article.published_at.isoformat() if claim.article.published_at else "",
-                claim.article.outlet.name if claim.article.outlet_id else "",
-                row.grade or "",
-                _csv_safe(claim.quote),
-                _csv_safe("; ".join(h.quote for h in row.hedges)),
-                _csv_safe(" | ".join(str(chain) for chain in row.chains)),
-                claim.credibility or "",
-                row.admiralty,
-                claim.status,
-                row.group,
-                request.build_absolute_uri(
-                    f"/p/{slug}/articles/{claim.article_id}/?selected={claim.pk}"
-                ),
-                claim.pk,
-            ]
+            spreadsheet_row(
+                [
+                    claim.claimed_at.isoformat() if claim.claimed_at else "",
+                    claim.claimed_precision,
+                    claim.article.published_at.isoformat() if claim.article.published_at else "",
+                    claim.article.outlet.name if claim.article.outlet_id else "",
+                    row.grade or "",
+                    claim.quote,
+                    "; ".join(h.quote for h in row.hedges),
+                    " | ".join(str(chain) for chain in row.chains),
+                    claim.credibility or "",
+                    row.admiralty,
+                    claim.status,
+                    row.group,
+                    request.build_absolute_uri(
+                        f"/p/{slug}/articles/{claim.article_id}/?selected={claim.pk}"
+                    ),
+                    claim.pk,
+                ]
+            )
         )
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheet programs from running a cell that starts like a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_GET

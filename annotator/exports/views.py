@@ -26,6 +26,7 @@ from annotator.exports.services import (
     export_job_restart,
 )
 from annotator.exports.streams import export_content_type, export_stream
+from annotator.params import number
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 
@@ -65,9 +66,7 @@ def export_jobs(request, slug):
     membership = membership_or_404(request.user, slug, Role.REVIEWER)
     if request.method == "POST" and "restart" in request.POST:
         restart = request.POST["restart"]
-        job = get_object_or_404(
-            ExportJob, project=membership.project, pk=restart if restart.isdigit() else 0
-        )
+        job = get_object_or_404(ExportJob, project=membership.project, pk=number(restart, 0))
         export_job_restart(job=job, user=request.user)
         if not request.htmx:
             return redirect("exports:page", slug=slug)
@@ -125,7 +124,7 @@ def dataset_upload(request, slug):
 
 
 def _job_download(project, job_id):
-    job = ExportJob.objects.filter(project=project, pk=job_id if job_id.isdigit() else 0).first()
+    job = ExportJob.objects.filter(project=project, pk=number(job_id, 0)).first()
     path = export_job_file(job) if job else None
     if path is None:
         raise Http404("No such export, or it is not ready.")

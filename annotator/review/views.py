@@ -21,6 +21,7 @@ from annotator.annotations.services import AnnotationConflict, SpanError
 from annotator.articles.models import Article, ArticleStatus
 from annotator.events.models import Event
 from annotator.htmx import changed, refused, render_htmx
+from annotator.params import number, numbers
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.review import services
@@ -105,7 +106,7 @@ def _review_context(membership, article, selected_id=None, *, advance=False):
 def review_article(request, slug, article_id):
     membership, article = article_for_reviewer(request.user, slug, article_id)
     selected = request.GET.get("selected", "")
-    context = _review_context(membership, article, int(selected) if selected.isdigit() else None)
+    context = _review_context(membership, article, number(selected))
     return render(request, "review/article.html", context)
 
 
@@ -211,12 +212,10 @@ def curate(request, slug, annotation_id):
     if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
         return HttpResponseNotAllowed(["POST"])
     version = request.POST.get("version", "")
+    if version and number(version) is None:
+        return _error(request, membership, annotation.article, "That version is not a number.")
     try:
-        services.span_curate(
-            annotation=annotation,
-            reviewer=request.user,
-            version=int(version) if version.isdigit() else None,
-        )
+        services.span_curate(annotation=annotation, reviewer=request.user, version=number(version))
     except services.ReviewError as error:
         return _error(request, membership, annotation.article, str(error))
     except AnnotationConflict:
@@ -229,7 +228,7 @@ def accept_agreed(request, slug, article_id):
     membership, article = article_for_reviewer(request.user, slug, article_id)
     if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
         return HttpResponseNotAllowed(["POST"])
-    ids = [int(value) for value in request.POST.getlist("annotation") if value.isdigit()]
+    ids = numbers(request.POST.getlist("annotation"))
     chosen = list(
         Annotation.objects.filter(pk__in=ids, article=article)
         .exclude(status=Status.SUGGESTED)
@@ -318,8 +317,8 @@ def assignments(request, slug):
         "members": form.fields["users"].queryset,
         "article_status": articles_status,
         "article_statuses": ArticleStatus.choices,
-        "ticked": {int(v) for v in request.POST.getlist("articles") if v.isdigit()},
-        "chosen_users": {int(v) for v in request.POST.getlist("users") if v.isdigit()},
+        "ticked": set(numbers(request.POST.getlist("articles"))),
+        "chosen_users": set(numbers(request.POST.getlist("users"))),
     }
     return render(request, "review/assign.html", context, status=status)
 
@@ -338,7 +337,8 @@ def unassign(request, slug, assignment_id):
         request, f"{assignment.user.get_username()} no longer assigned to “{assignment.article}”."
     )
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+    # Only a path on this site: redirect() would read any other word as a view's name.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = reverse("review:assignments", args=[slug])
     return redirect(back)
 

@@ -5,9 +5,11 @@ for reviewers and owners (role_check), adding a source by naming it is for any m
 from dataclasses import dataclass, field
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from annotator.datetimes import datetime_problem
 from annotator.projects.access import role_check
 from annotator.projects.models import Role
 from annotator.sources.identity import source_key
@@ -117,6 +119,8 @@ def source_create(
         raise SourceError(f"A source's name and aliases have at most {NAME_MAX} characters.")
     if kind not in SourceKind.values:
         raise SourceError(f"Unknown kind of source {kind!r}.")
+    fields = {"country": country, "language": language, "affiliation_note": affiliation_note}
+    _source_check(Source(project=project, name=name, aliases=list(aliases), kind=kind, **fields))
     if Source.objects.filter(project=project, name=name).exists():
         raise SourceError(f"A source is already called “{name}”.")
     if ask:
@@ -168,6 +172,8 @@ def assessment_create(
         raise SourceError("Choose a grade from A to F.")
     if not rationale.strip():
         raise SourceError("Say why: a grade needs a rationale.")
+    if problem := datetime_problem(assessed_at, "The grading's date"):
+        raise SourceError(problem)
     with transaction.atomic(), pghistory.context(user=user.pk):
         return ReliabilityAssessment.objects.create(
             source=source,
@@ -195,9 +201,20 @@ def source_update(*, source: Source, user, **fields) -> Source:
         raise SourceError(f"Another source is already called “{name}”: merge them instead.")
     for name_, value in {**fields, "name": name}.items():
         setattr(source, name_, value)
+    _source_check(source)
     with transaction.atomic():
         source.save()
     return source
+
+
+def _source_check(source: Source) -> None:
+    """The model's own limits (lengths, kinds), as a refusal people can read."""
+    try:
+        source.clean_fields(exclude=[f.name for f in Source._meta.fields if f.name not in EDITABLE])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        label = Source._meta.get_field(field).verbose_name.capitalize()
+        raise SourceError(f"{label}: {messages[0]}") from error
 
 
 def source_merge(*, source: Source, into: Source, user) -> SourceMerge:

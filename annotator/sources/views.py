@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from annotator.params import number
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
 from annotator.sources import services
@@ -153,9 +154,7 @@ def source_merge(request, slug, source_id):
     membership = _reviewer(request, slug)
     into = _source(membership, source_id)
     chosen = request.POST.get("merge") or request.GET.get("merge") or ""
-    other = get_object_or_404(
-        Source, pk=chosen if chosen.isdigit() else 0, project=membership.project
-    )
+    other = get_object_or_404(Source, pk=number(chosen, 0), project=membership.project)
     if request.method == "GET" or request.POST.get("confirm") != "1":
         return render(
             request,

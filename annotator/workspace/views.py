@@ -24,6 +24,7 @@ from annotator.annotations.queries import annotation_history
 from annotator.articles.services import ArticleError, article_status_set
 from annotator.events.models import Event
 from annotator.htmx import changed, refused
+from annotator.params import number
 from annotator.projects.models import Role
 from annotator.sources.models import Source
 from annotator.sources.queries import (
@@ -33,7 +34,7 @@ from annotator.sources.queries import (
     source_named_in,
 )
 from annotator.sources.services import SourceError
-from annotator.workspace.forms import DetailForm, SpanForm
+from annotator.workspace.forms import DetailForm, SelectionForm, SpanForm
 from annotator.workspace.queries import drawn_in_text, link_targets, workspace_read
 from annotator.workspace.services import annotation_panel_save
 
@@ -172,8 +173,7 @@ def workspace_refused(request, membership, article, message, *, status=422):
 @require_GET
 def article_page(request, slug, article_id):
     membership, article = article_for_member(request.user, slug, article_id)
-    selected = request.GET.get("selected", "")
-    selected_id = int(selected) if selected.isdigit() else None
+    selected_id = number(request.GET.get("selected"))
     return render(request, TEMPLATE, _context(request, membership, article, selected_id))
 
 
@@ -246,10 +246,10 @@ def annotation_respan(request, slug, annotation_id):
             return workspace_refused(request, membership, article, str(error))
         changes = {"start": start, "end": end, "quote": article.text[start:end]}
     else:
-        form = SpanForm(request.POST, text=article.text)
+        form = SelectionForm(request.POST, text=article.text)
         if not form.is_valid():
             return workspace_refused(request, membership, article, form.error_message())
-        changes = {k: form.cleaned_data[k] for k in ("start", "end", "quote")}
+        changes = form.cleaned_data
     return _saved(
         request,
         membership,
@@ -258,7 +258,7 @@ def annotation_respan(request, slug, annotation_id):
         lambda: services.annotation_edit(
             annotation=annotation,
             user=request.user,
-            version=int(version) if version.isdigit() else 0,
+            version=number(version, 0),
             **changes,
         ),
     )
@@ -316,7 +316,7 @@ def annotation_undo(request, slug, article_id):
 def link_create(request, slug, annotation_id):
     membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
     target = get_object_or_404(
-        Annotation, pk=request.POST.get("to") or 0, article_id=annotation.article_id
+        Annotation, pk=number(request.POST.get("to"), 0), article_id=annotation.article_id
     )
     link = link_between(annotation.kind, target.kind)
     kind = request.POST.get("kind") or (link.name if link else "")
@@ -336,8 +336,7 @@ def link_delete(request, slug, link_id):
         request.user, slug, link.from_annotation_id, edit=True
     )
     services.link_delete(link=link, user=request.user)
-    selected = request.POST.get("selected", "")
-    selected_id = int(selected) if selected.isdigit() else annotation.pk
+    selected_id = number(request.POST.get("selected"), annotation.pk)
     return workspace_update(request, membership, annotation.article, selected_id)
 
 
