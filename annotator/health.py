@@ -149,8 +149,9 @@ class UnstorableTextMiddleware:
 
     @staticmethod
     def _json_like(request) -> bool:
-        """The API parses any body as JSON, whatever its Content-Type says."""
-        if request.content_type in FORM_TYPES:
+        """The API parses any body as JSON, whatever its Content-Type says (a form type
+        included); a multipart body is files, which the importers check."""
+        if request.content_type == "multipart/form-data":
             return False
         return request.content_type == "application/json" or request.path_info.startswith("/api/")
 
@@ -158,7 +159,7 @@ class UnstorableTextMiddleware:
         texts = [text for key, values in request.GET.lists() for text in (key, *values)]
         if request.method == "POST" and request.content_type in FORM_TYPES:
             texts += [text for key, values in request.POST.lists() for text in (key, *values)]
-        elif self._json_like(request) and request.body:
+        if self._json_like(request) and request.body:
             try:
                 texts += strings_in(json.loads(request.body))
             except RecursionError:

@@ -12,11 +12,15 @@ The receivers are connected when this module is first imported: the task modules
 and the suggestions app imports its tasks at start-up, so every process has them.
 """
 
+import logging
 import signal
 import threading
 
 from django.conf import settings
+from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.signals import task_finished, task_started
+
+logger = logging.getLogger(__name__)
 
 
 class TaskTimeLimit(SystemExit):
@@ -50,8 +54,19 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+_armed: list[bool] = []  # per started task: whether it set the alarm (tasks may nest)
+
+
 def _arm(sender, task_result, **kwargs) -> None:
-    if not _in_main_thread():
+    # A task run inside a request (ImmediateBackend, in tests) is bounded by the request;
+    # an alarm is the worker's, and only its main thread may set one.
+    if sender is ImmediateBackend or not _in_main_thread():
+        if sender is not ImmediateBackend:
+            logger.warning("No time limit for %s: not in the main thread.", task_result.task)
+        _armed.append(False)
+        return
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # a task inside a task: the outer limit holds
+        _armed.append(False)
         return
     seconds = time_limit(task_result.task.module_path)
 
@@ -61,10 +76,11 @@ def _arm(sender, task_result, **kwargs) -> None:
 
     signal.signal(signal.SIGALRM, ring)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    _armed.append(True)
 
 
 def _disarm(sender, **kwargs) -> None:
-    if _in_main_thread():
+    if _armed and _armed.pop():
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
 

@@ -319,3 +319,12 @@ def test_rule_and_token_names_with_an_override_are_isolated(login, rtl_project):
     tokens = client.post(reverse("accounts:tokens"), {"name": f"job {RLO}nekot"}, follow=True)
     shown, loose = unisolated(tokens.content.decode(), marker="nekot")
     assert shown >= 2 and loose == []  # the message and the tokens table
+
+
+def test_a_proxy_that_adds_the_clients_port_still_tells_clients_apart(team, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in("owner", f"guess-{attempt}", f"{ALICE}:51000")
+    assert log_in("owner", factories.PASSWORD, f"{ALICE}:51001").status_code == 429
+    assert log_in("owner", factories.PASSWORD, "[2001:db8::9]:443").status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ALICE}

@@ -314,7 +314,8 @@ def test_batch_page_shows_waiting_state_and_polls_until_done(login, team, run_wo
 def test_stalled_batch_can_be_resumed(login, team, run_worker):
     client = login(team["annotator"])
     batch = run_worker(client, team.slug, [txt("a.txt", ENGLISH)], run=False)
-    ImportBatch.objects.filter(pk=batch.pk).update(created_at="2020-01-01T00:00:00Z")
+    old = "2020-01-01T00:00:00Z"  # queued long ago, and no worker took it since
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=old, heartbeat_at=old)
     page = client.get(reverse("articles:batch", args=[team.slug, batch.pk])).content.decode()
     assert "Resume import" in page
     client.post(reverse("articles:resume", args=[team.slug, batch.pk]))

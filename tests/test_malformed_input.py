@@ -315,3 +315,20 @@ def test_an_over_long_field_in_an_exported_line_is_reported_and_the_rest_goes_in
     else:
         assert [error["line"] for error in body["errors"]] == [1], body
         assert [a.text for a in imported] == [good["text"]]
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_json_body_sent_as_a_form_is_still_checked(api, team, desk, method):
+    claim = desk[1]
+    if method == "post":
+        path = f"/api/projects/{team.slug}/articles/{desk[0].pk}/annotations/"
+        body = json.dumps(span_body(note="NOTE"))
+    else:
+        path = f"/api/projects/{team.slug}/annotations/{claim.pk}/"
+        body = json.dumps({"version": claim.version, "note": "NOTE"})
+    body = body.replace("NOTE", "a\\u0000b")
+    response = api(method, path, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422, response.content
+    assert Annotation.objects.count() == 2
+    claim.refresh_from_db()
+    assert claim.note == ""

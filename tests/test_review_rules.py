@@ -518,3 +518,57 @@ def test_another_member_cannot_turn_a_relation_around(login, api_as, team, relat
     assert page.status_code == 200
     relation.refresh_from_db()
     assert relation.kind == "contradicts"
+
+
+# --- Follow-ups from a review of this work -------------------------------------------------
+
+
+def test_accepting_agreed_spans_takes_another_annotators_twin_of_the_reviewers_own(
+    login, team, report
+):
+    # The reviewer marked the same claim as the annotator: the pair is "agreed".
+    factories.span(report, RESCUE, CLAIM, by=team["reviewer"])
+    theirs = Annotation.objects.get(article=report, quote=RESCUE, created_by=team["annotator"])
+    response = login(team["reviewer"]).post(
+        reverse("review:accept_agreed", args=[team.slug, report.pk]),
+        {"annotation": [theirs.pk]},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    theirs.refresh_from_db()
+    assert theirs.status == Status.APPROVED and theirs.reviewed_by == team["reviewer"]
+    response = login(team["reviewer"]).post(
+        reverse("review:accept_agreed", args=[team.slug, report.pk]),
+        {"annotation": [Annotation.objects.get(quote=RESCUE, created_by=team["reviewer"]).pk]},
+        **HTMX,
+    )
+    assert response.status_code == 200  # their own span points at the approved twin
+
+
+def test_an_authors_new_link_reopens_their_approved_spans(api_as, team, report):
+    approve_all(report, team["reviewer"])
+    said, claim = span_of(report, SAID), span_of(report, FAMILIES)
+    response = api_as(team["annotator"])(
+        "post",
+        api_path(team, "links"),
+        {"from_id": said.pk, "to_id": claim.pk, "kind": "attributes"},
+    )
+    assert response.status_code == 201, response.content
+    said.refresh_from_db()
+    claim.refresh_from_db()
+    assert said.status == Status.DRAFT and claim.status == Status.DRAFT
+
+
+def test_clearing_a_claimed_time_through_the_api_clears_its_precision(api_as, team, report):
+    claim = span_of(report, RESCUE)
+    call = api_as(team["annotator"])
+    path = api_path(team, "annotations", claim.pk)
+    response = call("patch", path, {"version": claim.version, "claimed_at": "2025-11-06T00:00Z"})
+    assert response.status_code == 200, response.content
+    response = call("patch", path, {"version": claim.version + 1, "claimed_at": None})
+    assert response.status_code == 200, response.content
+    claim.refresh_from_db()
+    assert claim.claimed_at is None and claim.claimed_precision == ""
+    response = call("patch", path, {"version": claim.version, "claimed_precision": "day"})
+    assert response.status_code == 422
+    assert "claimed_precision qualifies claimed_at" in response.content.decode()

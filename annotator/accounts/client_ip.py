@@ -8,8 +8,11 @@ be forged, so it is never believed.
 """
 
 import ipaddress
+import logging
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # A proxy chain of a few hops fits in far less; a longer header is not parsed whole.
 MAX_FORWARDED_LENGTH = 2000
@@ -29,8 +32,14 @@ def client_ip_address(request) -> str:
 
 
 def _address(text: str) -> str:
-    """The IP address in `text` in its normal form, or "" if it is none."""
+    """The IP address in `text` in its normal form, or "" if it is none. Some proxies add
+    the client's port: 1.2.3.4:5678, [2001:db8::1]:443."""
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
+        logger.warning("X-Forwarded-For entry %r is no address: using the peer's.", text[:60])
         return ""

@@ -121,6 +121,8 @@ def _kind_fields(payload: KindFields) -> dict:
     fields = {k: v for k, v in fields.items() if v is not None or k in KindFields.model_fields}
     if "claimed_at" in fields and fields["claimed_at"] and not fields.get("claimed_precision"):
         fields["claimed_precision"] = "day"
+    if "claimed_at" in fields and fields["claimed_at"] is None:  # clearing the time clears
+        fields["claimed_precision"] = None  # its precision, which qualifies nothing then
     return {
         k: ("" if v is None and k in ("note", "hedge_type", "claimed_precision") else v)
         for k, v in fields.items()

@@ -83,6 +83,11 @@ def _check_kind_fields(kind: str, fields: dict) -> None:
             raise SpanError(problem)
 
 
+def _check_claimed_time(precision, claimed_at) -> None:
+    if precision and claimed_at is None:
+        raise SpanError("claimed_precision qualifies claimed_at: send both, or neither.")
+
+
 def _refused_by_database(error: IntegrityError) -> SpanError:
     """The triggers' messages say what is wrong (an event of another project…)."""
     message = str(error).splitlines()[0]
@@ -105,6 +110,7 @@ def annotation_create(
     never coexist."""
     _check_span(article, start, end, quote)
     _check_kind_fields(kind, fields)
+    _check_claimed_time(fields.get("claimed_precision"), fields.get("claimed_at"))
     prefix, suffix = span_context(article.text, start, end)
     by_person = created_by is not None and status != Status.SUGGESTED
     try:
@@ -243,6 +249,7 @@ def annotation_update(*, annotation: Annotation, version: int, user, **changes) 
                 _drop_links_not_fitting(current)
             for field, value in changes.items():
                 setattr(current, field, value)
+            _check_claimed_time(current.claimed_precision, current.claimed_at)
             if current.created_by_id and current.status not in (Status.REJECTED, Status.SUGGESTED):
                 _check_not_marked(
                     current.article_id,
@@ -346,20 +353,41 @@ def link_create(
         )
     if from_annotation.article_id != to_annotation.article_id:
         raise SpanError("Linked annotations must be in the same article.")
-    edit_check(user=created_by, annotation=from_annotation)
+    membership = edit_check(user=created_by, annotation=from_annotation)
     with transaction.atomic(), _history(created_by):
-        link, _ = Link.objects.get_or_create(
+        link, made = Link.objects.get_or_create(
             from_annotation=from_annotation,
             to_annotation=to_annotation,
             defaults={"kind": kind, "created_by": created_by},
         )
+        if made:
+            _reopen_own(membership, created_by, from_annotation, to_annotation)
     return link
 
 
 def link_delete(*, link: Link, user) -> None:
-    edit_check(user=user, annotation=link.from_annotation)
+    membership = edit_check(user=user, annotation=link.from_annotation)
     with transaction.atomic(), _history(user):
         Link.objects.filter(pk=link.pk).delete()
+        _reopen_own(membership, user, link.from_annotation, link.to_annotation)
+
+
+def _reopen_own(membership, user, *annotations) -> None:
+    """An author's new or removed link reopens their decided spans, as an edit does (the
+    export carries a link with both ends)."""
+    if user is None:
+        return
+    decided = Annotation.objects.filter(
+        pk__in=[a.pk for a in annotations],
+        created_by=user,
+        status__in=[Status.APPROVED, Status.REJECTED],
+    ).select_related("article")
+    for annotation in decided:
+        if not can_decide(membership, annotation):
+            annotation_update(
+                annotation=annotation, version=annotation.version, user=user, status=Status.DRAFT
+            )
+            _article_moves_on(annotation.article, Status.DRAFT)
 
 
 def _jsonable(value):

@@ -307,7 +307,10 @@ def batch_start(*, batch: ImportBatch) -> None:
 
 def _enqueue(batch: ImportBatch) -> None:
     result = batch_import_task.enqueue(batch.pk)
-    ImportBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
+    # Queued again is alive: the next part's wait in the queue is no stall.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        task_id=str(result.id), heartbeat_at=timezone.now()
+    )
 
 
 def batch_resume(*, batch: ImportBatch) -> bool:

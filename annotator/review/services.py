@@ -67,11 +67,37 @@ def spans_curate(*, annotations, reviewer) -> int:
     if not annotations:
         return 0
     _check_reviewer(reviewer, annotations[0].article_id)
+    membership = membership_of(reviewer, annotations[0].article.project_id)
+    accepted = 0
     with transaction.atomic():
         for annotation in annotations:
+            # Four eyes: of agreed twins, accept another annotator's; skip the reviewer's own
+            # span when it has none (it waits for another reviewer).
+            if annotation.created_by_id == reviewer.pk and not can_decide(membership, annotation):
+                annotation = _agreed_twin(annotation, reviewer)
+                if annotation is None:
+                    continue
             _curate(annotation, reviewer, None)
+            accepted += 1
         article_review_complete(article=annotations[0].article)
-    return len(annotations)
+    return accepted
+
+
+def _agreed_twin(annotation, reviewer):
+    """The same span of the same kind marked by someone other than `reviewer`, if any."""
+    twins = Annotation.objects.filter(
+        article_id=annotation.article_id,
+        kind=annotation.kind,
+        start=annotation.start,
+        end=annotation.end,
+    )
+    return (
+        twins.exclude(status=Status.SUGGESTED)
+        .exclude(created_by=reviewer)
+        .select_related("article")
+        .order_by("pk")
+        .first()
+    )
 
 
 def article_review_complete(*, article: Article) -> bool:

@@ -187,7 +187,7 @@ def edit(request, slug, annotation_id):
             "events": Event.objects.filter(project=membership.project).order_by("title"),
         }
         return render(request, "review/article.html#edit_form", context)
-    form = DetailForm(request.POST, project=membership.project)
+    form = DetailForm(request.POST, project=membership.project, article=article)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return _error(request, membership, article, message or "Check the fields.")
@@ -238,10 +238,13 @@ def accept_agreed(request, slug, article_id):
     if not chosen:
         return _error(request, membership, article, "Tick at least one agreed span to accept.")
     try:
-        services.spans_curate(annotations=chosen, reviewer=request.user)
+        accepted = services.spans_curate(annotations=chosen, reviewer=request.user)
     except AnnotationConflict:
         return _conflict(request, membership, article, None)
-    return _done(request, membership, article)
+    left = len(chosen) - accepted
+    flash = f"{left} of your own spans {'waits' if left == 1 else 'wait'} for another reviewer."
+    flash = flash if left else ""
+    return _done(request, membership, article, flash=flash)
 
 
 def finish(request, slug, article_id):

@@ -6,7 +6,7 @@ functions, no Django."""
 import bisect
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import regex
 
@@ -325,7 +325,7 @@ def _name_key(name: str) -> str:
     return " ".join(WORD.findall(ar_normalise(name)))
 
 
-@cache
+@lru_cache(maxsize=4096)  # the worker lives long; names come from every project
 def _name_pattern(key: str) -> regex.Pattern:
     return regex.compile(rf"(?<!\w)(?:ال)?{regex.escape(key)}(?!\w)")
 

@@ -319,11 +319,13 @@ class SuggestionRun(models.Model):
 
     @property
     def pending(self) -> bool:
-        """Queued, or running and not stalled: the bar polls, and a click queues nothing."""
-        return self.status == RunStatus.QUEUED or (
-            self.status == RunStatus.RUNNING and not self.stalled
-        )
+        """Queued (for less than QUEUE_PATIENCE: no worker may be running), or running and
+        not stalled: the bar polls, and a click queues nothing."""
+        if self.status == RunStatus.QUEUED:
+            return timezone.now() - self.requested_at < QUEUE_PATIENCE
+        return self.status == RunStatus.RUNNING and not self.stalled
 
 
 RUN_TASK = "annotator.suggestions.tasks.suggestions_run_task"
 STALL_GRACE_SECONDS = 60
+QUEUE_PATIENCE = timedelta(minutes=30)

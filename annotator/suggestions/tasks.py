@@ -24,6 +24,7 @@ from annotator.tasklimits import TaskTimeLimit
 
 # "Suggest again" has a person waiting: it goes before the runs queued by imports.
 SUGGEST_AGAIN_PRIORITY = 10
+MAX_BOOSTED_PER_USER = 3
 
 
 @task()
@@ -41,23 +42,22 @@ def suggestions_run_task(article_id: int) -> dict:
     try:
         result = runs.suggestions_run(article=article)
     except TaskTimeLimit as limit:
-        _run_end(article, RunStatus.FAILED, error=f"The suggesters took too long. {limit}")
+        _run_end(article, now, RunStatus.FAILED, error=f"The suggesters took too long. {limit}")
         raise
     except Exception:
-        _run_end(
-            article,
-            RunStatus.FAILED,
-            error="The suggesters failed: an error in the app, logged by the worker.",
-        )
+        error = "The suggesters failed: an error in the app, logged by the worker."
+        _run_end(article, now, RunStatus.FAILED, error=error)
         raise
-    _run_end(article, RunStatus.DONE, created=sum(result.created.values()))
+    _run_end(article, now, RunStatus.DONE, created=sum(result.created.values()))
     return result.as_dict()
 
 
-def _run_end(article: Article, status: str, created: int = 0, error: str = "") -> None:
-    SuggestionRun.objects.filter(article=article).update(
-        status=status, created=created, error=error, finished_at=timezone.now()
-    )
+def _run_end(article, started_at, status: str, created: int = 0, error: str = "") -> None:
+    # Only the run this task started: a run queued again meanwhile (this one had stalled)
+    # is another task's to end.
+    SuggestionRun.objects.filter(
+        article=article, status=RunStatus.RUNNING, started_at=started_at
+    ).update(status=status, created=created, error=error, finished_at=timezone.now())
 
 
 def suggestions_run_enqueue(
@@ -77,8 +77,16 @@ def suggestions_run_enqueue(
             run.started_at = run.finished_at = None
             run.created, run.error = 0, ""
             run.save()
+        if priority and _boosted_waiting(user) >= MAX_BOOSTED_PER_USER:
+            priority = 0  # one person's many clicks do not all jump everyone's queue
         suggestions_run_task.using(priority=priority).enqueue(article.pk)
     return run, True
+
+
+def _boosted_waiting(user) -> int:
+    if user is None:
+        return 0
+    return SuggestionRun.objects.filter(requested_by=user, status=RunStatus.QUEUED).count() - 1
 
 
 def suggestions_enqueue_on_import(sender, article: Article, **kwargs) -> None:

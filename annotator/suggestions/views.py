@@ -223,6 +223,8 @@ def _run_outcome(latest: SuggestionRun | None) -> dict:
         return {}
     if latest.status == RunStatus.FAILED:
         return {"flash_error": latest.error}
+    if latest.status != RunStatus.DONE:  # queued or running too long: no worker got to it
+        return {"flash_error": "The suggesters did not finish: try Suggest again."}
     made = latest.created
     return {
         "flash_info": f"{made} new suggestion{'s' * (made != 1)}."

@@ -33,7 +33,14 @@ class Command(BaseCommand):
             call_command("runserver", addrport)
             return
         worker = subprocess.Popen(
-            [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker", "--interval", "1"]
+            [
+                sys.executable,
+                str(settings.BASE_DIR / "manage.py"),
+                "db_worker",
+                "--interval",
+                "1",
+                "--no-reload",
+            ]
         )
         self.stdout.write(f"Import worker started (pid {worker.pid}).")
         try:
