@@ -211,7 +211,7 @@ def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, who):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # a fresh cluster on a busy machine
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
@@ -220,7 +220,7 @@ def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, who):
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("the dev server did not answer within 90 s")
+            pytest.fail("the dev server did not answer within 240 s")
         assert devdb.is_running(data_dir)
         os.killpg(server.pid, signal.SIGINT)  # Ctrl+C reaches the whole process group
         server.wait(timeout=60)
