@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint chromium
+.PHONY: run test lint chromium axe
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("annotator needs Python 3.11 or newer (set PYTHON=...)" if sys.version_info < (3, 11) else 0)'
@@ -23,7 +23,7 @@ run: $(STAMP)
 
 # Browser tests drive a system Chromium (Playwright's own download needs the internet).
 # CHROMIUM=/path/to/chrome picks another; otherwise Debian's package is installed if we can.
-test: $(STAMP) chromium
+test: $(STAMP) chromium axe
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
 	CHROMIUM="$${CHROMIUM:-$$(command -v chromium || command -v chromium-browser)}" $(BIN)/python -m pytest
@@ -40,6 +40,14 @@ chromium:
 	  echo "The browser tests need Chromium. Install your system's chromium package, or set" >&2; \
 	  echo "CHROMIUM=/path/to/chrome-or-chromium and run make test again." >&2; exit 1; \
 	fi
+
+# axe-core for tests/test_accessibility.py, pinned in tests/axe/package-lock.json (npm registry).
+axe:
+	@if [ -d tests/axe/node_modules/axe-core ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null; then \
+	  echo "The accessibility tests need axe-core from npm: install Node.js and npm, then run make test again." >&2; exit 1; \
+	fi; \
+	npm ci --prefix tests/axe --no-audit --no-fund
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
