@@ -44,11 +44,12 @@ REVIEW_PER_PAGE = 100
 
 @require_GET
 def article_list(request, slug):
-    """The searchable list (also shown on the project page); htmx gets just the list."""
+    """The searchable list (also shown on the project page); htmx gets just the results,
+    never the filters, so the search box being typed in is not replaced."""
     membership = membership_or_404(request.user, slug)
     listing = article_listing(membership.project, request.GET)
     context = {"project": membership.project, "membership": membership, "listing": listing}
-    return render_htmx(request, "articles/article_list.html", context, partial="list")
+    return render_htmx(request, "articles/article_list.html", context, partial="results")
 
 
 def _recent_batches(project):
