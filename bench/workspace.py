@@ -6,7 +6,9 @@ Builds (once) an article of 20,000 characters with 1,000 annotations, overlaps i
 in its own database (annotator_bench), starts gunicorn with production settings on
 127.0.0.1, then measures: the workspace page render (median, p95); saving one span through
 the htmx endpoint and through the JSON API (p50, p95, p99), sequentially and with 20
-concurrent clients. Prints a table. Every request goes to 127.0.0.1 only.
+concurrent clients, each save a span of its own (an identical twin is refused), with the
+answer's median size in KB. Prints a table. Every request goes to 127.0.0.1 only
+(BENCH_PORT, default 8123).
 """
 
 import argparse
@@ -14,6 +16,7 @@ import hashlib
 import http.client
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -21,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,7 +47,7 @@ from annotator.annotations.services import annotation_create  # noqa: E402
 from annotator.articles.models import Article  # noqa: E402
 from annotator.projects.models import Membership, Project, Role  # noqa: E402
 
-PORT = 8123
+PORT = int(os.environ.get("BENCH_PORT", "8123"))  # another port when another bench runs
 BENCH_PASSWORD = "bench-only-password"
 SENTENCE = (
     "Officials said about 300 troops left the Tal Safra base on Tuesday, sources told "
@@ -54,8 +58,14 @@ SENTENCE = (
 def build_article():
     """A 20,000-character article with 1,000 annotations, created through the service."""
     call_command("migrate", verbosity=0)
-    # Production settings serve hashed static files: they need collecting first.
-    call_command("collectstatic", "--noinput", verbosity=0)
+    # Production settings serve hashed static files from a manifest: collected with those
+    # settings (DEBUG=0), or the manifest misses files added since the last collection.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"},
+        check=True,
+    )
     user, _ = get_user_model().objects.get_or_create(username="bench")
     project, _ = Project.objects.get_or_create(slug="bench", defaults={"name": "Benchmark"})
     Membership.objects.get_or_create(project=project, user=user, defaults={"role": Role.OWNER})
@@ -129,13 +139,15 @@ class Client:
 
     def request(self, method, path, body=None, content_type=None):
         headers = dict(self.headers)
+        body = body() if callable(body) else body
         if content_type:
             headers["Content-Type"] = content_type
         started = time.perf_counter()
         try:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
-            response.read()
+            self.content = response.read()
+            self.size = len(self.content)
             if response.status in (301, 302):
                 self.location = response.getheader("Location")
         except (http.client.HTTPException, OSError):
@@ -143,6 +155,20 @@ class Client:
             self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
             return time.perf_counter() - started, 599
         return time.perf_counter() - started, response.status
+
+
+def new_spans(text: str):
+    """A function giving, call after call (from any thread), spans not annotated yet."""
+    words = [m.span() for m in re.finditer(r"\w+", text)]
+    spans = [(words[i][0], words[i + k][1]) for i in range(len(words) - 6) for k in range(1, 6)]
+    random.Random(14).shuffle(spans)
+    taken, lock = iter(spans), threading.Lock()
+
+    def fresh():
+        with lock:
+            return next(taken)
+
+    return fresh
 
 
 def percentile(values, p):
@@ -178,12 +204,19 @@ def start_gunicorn(workers, threads):
         cwd=ROOT,
         env=env,
     )
-    for _ in range(100):
+    # Ready when the login page answers 200 several times in a row: each worker's threads
+    # attach to the embedded database on their first request, and may fail while they do.
+    good = 0
+    for _ in range(300):
         try:
-            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/login/")
-            return server
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn.request("GET", "/login/")
+            good = good + 1 if conn.getresponse().status == 200 else 0
+            if good >= 8:
+                return server
         except OSError:
-            time.sleep(0.1)
+            good = 0
+        time.sleep(0.1)
     server.terminate()
     raise SystemExit("gunicorn did not start")
 
@@ -202,43 +235,47 @@ def main():
     user.save()
     token = api_token_create(user=user, name="bench")[1]
     api_headers = {"Authorization": f"Bearer {token}"}
-    quote = "Meridian Wire"
-    start = article.text.index(quote)
-    form = f"kind=claim&start={start}&end={start + len(quote)}&quote=Meridian+Wire"
-    payload = json.dumps(
-        {
-            "kind": "claim",
-            "start": start,
-            "end": start + len(quote),
-            "quote": quote,
-            "note": "bench-save",
-        }
-    )
+    # Each save a span of its own (an identical twin is refused): two to six words from
+    # every word of the text, in a fixed shuffled order, taken by the clients in turn.
+    fresh = new_spans(article.text)
+
+    def form():
+        start, end = fresh()
+        return urlencode(
+            {"kind": "claim", "start": start, "end": end, "quote": article.text[start:end]}
+        )
+
+    def payload():
+        start, end = fresh()
+        quote = article.text[start:end]
+        return json.dumps({"kind": "claim", "start": start, "end": end, "quote": quote})
+
     workspace = f"/p/{project.slug}/articles/{article.pk}/"
     create_htmx = f"/p/{project.slug}/articles/{article.pk}/annotations/new/"
     create_api = f"/api/projects/{project.slug}/articles/{article.pk}/annotations/"
 
     last_before = Annotation.objects.filter(article=article).order_by("-pk").first().pk
     server = start_gunicorn(args.workers, args.threads)
-    cookies, csrf = login_cookies(user.get_username(), BENCH_PASSWORD)
-    page_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-    htmx_headers = {**page_headers, "X-CSRFToken": csrf, "HX-Request": "true"}
     rows = []
     unexpected = set()
-    try:
+    try:  # the server is stopped whatever happens, a failed login included
+        cookies, csrf = login_cookies(user.get_username(), BENCH_PASSWORD)
+        page_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        htmx_headers = {**page_headers, "X-CSRFToken": csrf, "HX-Request": "true"}
 
         def sequential(name, headers, method, path, body, content_type, count, expect):
             client = Client(headers)
             for _ in range(5):
                 client.request(method, path, body, content_type)  # warm up
-            times, errors = [], 0
+            times, errors, sizes = [], 0, []
             for _ in range(count):
                 elapsed, status = client.request(method, path, body, content_type)
                 times.append(elapsed)
+                sizes.append(getattr(client, "size", 0))
                 if status != expect:
                     errors += 1
-                    unexpected.add((status, getattr(client, "location", None)))
-            rows.append((name, count, errors, times, None))
+                    unexpected.add((status, client.content[:300].decode(errors="replace")))
+            rows.append((name, count, errors, times, None, statistics.median(sizes)))
 
         def concurrent(name, headers, method, path, body, content_type, expect):
             times, errors, lock = [], [0], threading.Lock()
@@ -262,7 +299,14 @@ def main():
             for thread in threads:
                 thread.join()
             rows.append(
-                (name, len(times), errors[0], times, len(times) / (time.perf_counter() - started))
+                (
+                    name,
+                    len(times),
+                    errors[0],
+                    times,
+                    len(times) / (time.perf_counter() - started),
+                    None,
+                )
             )
 
         sequential(
@@ -301,7 +345,10 @@ def main():
         )
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not lose the figures
+            server.kill()
         Annotation.objects.filter(article=article, pk__gt=last_before).delete()
 
     print(
@@ -309,16 +356,17 @@ def main():
         f"PostgreSQL {settings.DATABASES['default']['NAME']}, {os.cpu_count()} cores\n"
     )
     print(
-        f"{'measure':40} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}"
+        f"{'measure':40} {'n':>6} {'err':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'req/s':>8} {'KB':>8}"
     )
     if unexpected:
         print(f"unexpected statuses: {sorted(unexpected)}")
-    for name, count, errors, times, rate in rows:
+    for name, count, errors, times, rate, size in rows:
         ms = [t * 1000 for t in times]
         print(
             f"{name:40} {count:>6} {errors:>4} {statistics.median(ms):>8.1f} "
             f"{percentile(ms, 95):>8.1f} {percentile(ms, 99):>8.1f} "
-            f"{(rate or count / sum(times)):>8.0f}"
+            f"{(rate or count / sum(times)):>8.0f} {(size or 0) / 1024:>8.1f}"
         )
 
 

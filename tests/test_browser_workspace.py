@@ -73,7 +73,7 @@ def test_attribution_linked_to_claim_by_clicking_it(page_as, drag_select):
     wire = open_article(page, "Meridian Wire")
     drag_select(page, "a resident said")
     tag(page, "a", "attribution")
-    page.click("text=…or click a highlight in the text")
+    page.click("#point-link")  # Link to a claim
     page.click("#article-text mark[data-id] >> text=Foreign troops withdrew")
     page.wait_for_selector("#detail .links .link-kind")
     attribution = assert_stored(wire, "a resident said", "attribution")

@@ -71,6 +71,7 @@ FIELDS = {
             "note",
             "event",
             "new_event_title",
+            "claimed_text",
             "claimed_date",
             "claimed_time",
             "claimed_precision",
@@ -116,7 +117,7 @@ FIELDS = {
 # A text field meets the values that matter to text; digits of other scripts and huge
 # numbers are for fields that read numbers, ids or dates (which keeps the run short).
 TEXT_VALUES = ("word", "over-long", "NUL", "lone surrogate", "empty", "missing")
-DATE_FIELDS = {"date_from", "date_to", "published", "claimed_date", "claimed_time"}
+DATE_FIELDS = {"date_from", "date_to", "published", "claimed_text", "claimed_date", "claimed_time"}
 # Values that are no number at all: in a field that carries a number or an id they must
 # change nothing (empty and missing may mean "none"; -1 may be a legitimate offset).
 NOT_NUMBERS = {

@@ -158,13 +158,21 @@ def test_moving_a_span_onto_ones_own_twin_is_refused(team, story):
         )
 
 
-def test_link_targets_offer_peoples_annotations_only(team, story, login):
+def test_link_targets_offer_a_suggestion_marked_and_never_beside_its_twin(team, story, login):
     client = login(team["annotator"])
     _tag_on_page(client, team, story, "two local officials said on Sunday", ATTRIBUTION)
     mine = Annotation.objects.get(article=story, created_by=team["annotator"])
-    panel = client.get(reverse("workspace:detail", args=[team.slug, mine.pk]), **HTMX)
+    detail = reverse("workspace:detail", args=[team.slug, mine.pk])
     suggested_claim = Annotation.objects.get(article=story, kind=CLAIM)
-    assert f'<option value="{suggested_claim.pk}"' not in panel.content.decode()
+    panel = client.get(detail, **HTMX).content.decode()
+    assert f'<option value="{suggested_claim.pk}">Claim (suggested):' in panel
+    # Tagged by a person, the passage is offered once, as theirs.
+    _tag_on_page(client, team, story, CLAIM_QUOTE, CLAIM)
+    panel = client.get(detail, **HTMX).content.decode()
+    (claim,) = Annotation.objects.filter(article=story, kind=CLAIM)  # it took the suggestion over
+    assert claim.status == "draft"
+    assert panel.count(f'<option value="{claim.pk}">Claim: ') == 1
+    assert "Claim (suggested)" not in panel
 
 
 def test_counts_and_new_say_what_people_did(team, story, login):

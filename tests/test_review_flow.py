@@ -524,7 +524,7 @@ def test_the_review_page_shows_what_the_export_will_carry_and_edits_in_place(log
         assert shown in page, shown
     edit = reverse("review:edit", args=[team.slug, claim.pk])
     form = client.get(edit, HTTP_HX_REQUEST="true").content.decode()
-    assert 'name="claimed_date"' in form and 'name="event"' in form
+    assert 'name="claimed_text"' in form and 'name="event"' in form
     response = client.post(
         edit,
         {"version": claim.version, "kind": "claim", "note": "Checked: two witnesses.",

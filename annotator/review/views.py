@@ -187,7 +187,7 @@ def edit(request, slug, annotation_id):
             "events": Event.objects.filter(project=membership.project).order_by("title"),
         }
         return render(request, "review/article.html#edit_form", context)
-    form = DetailForm(request.POST, project=membership.project)
+    form = DetailForm(request.POST, project=membership.project, article=article)
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return _error(request, membership, article, message or "Check the fields.")

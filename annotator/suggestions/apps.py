@@ -11,8 +11,12 @@ class SuggestionsConfig(AppConfig):
         # A person's span taking an open suggestion over is recorded as a decision.
         from annotator.annotations.signals import suggestion_taken
         from annotator.articles.signals import article_imported
+        from annotator.suggestions.dates import find_dates
         from annotator.suggestions.services import suggestion_taken_record
         from annotator.suggestions.tasks import suggestions_enqueue_on_import
+        from annotator.workspace.claimed import relative_reader_set
 
         article_imported.connect(suggestions_enqueue_on_import, dispatch_uid="suggestions")
         suggestion_taken.connect(suggestion_taken_record, dispatch_uid="suggestions")
+        # The workspace reads a typed claimed time ("yesterday", "Monday") with our reader.
+        relative_reader_set(find_dates)

@@ -9,6 +9,7 @@ from annotator.annotations.offsets import span_problem
 from annotator.datetimes import datetime_problem
 from annotator.events.models import Event
 from annotator.sources.models import Source
+from annotator.workspace.claimed import ClaimedTimeError, claimed_text, claimed_time_read
 
 
 class SelectionForm(forms.Form):
@@ -47,7 +48,11 @@ class SpanForm(SelectionForm):
 class DetailForm(forms.Form):
     """The fields of the detail panel. `changes()` turns them into annotation_edit kwargs:
     the kind, the note, and the fields of the chosen kind (kinds.KindSpec.fields) that the
-    panel edits."""
+    panel edits.
+
+    The claimed time is one typed field, `claimed_text` ("15 Jan", "yesterday", "the 15th"),
+    read against the article's publication date (workspace/claimed.py). A form that does not
+    send it may send claimed_date, claimed_time and claimed_precision instead."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(choices=kind_choices)
@@ -55,6 +60,7 @@ class DetailForm(forms.Form):
     # claim
     event = forms.ModelChoiceField(queryset=Event.objects.none(), required=False)
     new_event_title = forms.CharField(required=False, max_length=300)
+    claimed_text = forms.CharField(required=False)  # capped by claimed_time_read
     claimed_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     claimed_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     claimed_precision = forms.ChoiceField(
@@ -70,8 +76,10 @@ class DetailForm(forms.Form):
     # hedge
     hedge_type = forms.ChoiceField(choices=[("", "—"), *HedgeType.choices], required=False)
 
-    def __init__(self, *args, project=None, **kwargs):
+    def __init__(self, *args, project=None, article=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.published_at = article.published_at if article is not None else None
+        self.claimed = None  # a ClaimedTime read from claimed_text
         if project is not None:
             self.fields["event"].queryset = Event.objects.filter(project=project)
             self.fields["cited_source"].queryset = Source.objects.filter(project=project)
@@ -95,12 +103,20 @@ class DetailForm(forms.Form):
                 "claimed_time": claimed.time()
                 if claimed and annotation.claimed_precision == TimePrecision.MINUTE
                 else None,
+                "claimed_text": claimed_text(annotation.claimed_at, annotation.claimed_precision),
             }
         )
 
+    @property
+    def typed_time(self) -> bool:
+        """Whether the claimed time came typed (claimed_text) rather than in three fields."""
+        return self.is_bound and "claimed_text" in self.data
+
     def clean(self):
         data = super().clean()
-        if data.get("claimed_time") and not data.get("claimed_date"):
+        if self.typed_time:
+            self._claimed_text_read(data)
+        elif data.get("claimed_time") and not data.get("claimed_date"):
             self.add_error("claimed_date", "Give the date as well as the time.")
         elif {"claimed_date", "claimed_time", "claimed_precision"} <= data.keys():
             problem = datetime_problem(self._claimed_time()[0], "The claimed date")
@@ -139,7 +155,17 @@ class DetailForm(forms.Form):
             "alias": data["q"].strip(),
         }
 
+    def _claimed_text_read(self, data) -> None:
+        if "claimed_text" not in data:
+            return  # refused already (a NUL)
+        try:
+            self.claimed = claimed_time_read(data["claimed_text"], published_at=self.published_at)
+        except ClaimedTimeError as error:
+            self.add_error("claimed_text", str(error))
+
     def _claimed_time(self):
+        if self.typed_time:
+            return (self.claimed.at, self.claimed.precision) if self.claimed else (None, "")
         day, clock = self.cleaned_data["claimed_date"], self.cleaned_data["claimed_time"]
         if day is None:
             return None, ""

@@ -4,7 +4,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from annotator.annotations.kinds import KINDS, KindSpec, links_from
 from annotator.annotations.models import Annotation, Link, Status
@@ -96,15 +96,34 @@ def drawn_in_text(text: str, annotations: list[Annotation], selected_id=None) ->
     return sorted(drawn, key=lambda a: (a.start, -a.end, a.pk))
 
 
-def link_targets(annotation: Annotation, annotations: list[Annotation]) -> list[Annotation]:
-    """The annotations this one may link to (kinds.LINKS), as the detail panel lists them:
-    people's annotations only, so an open suggestion is never offered beside its twin."""
+def link_targets(
+    annotation: Annotation, annotations: list[Annotation], links: list[Link] = ()
+) -> list[Annotation]:
+    """The annotations this one may link to (kinds.LINKS), as the detail panel offers them:
+    one per passage (its author's own, else another person's, else an open suggestion, so a
+    suggestion is never offered beside its twin), none of a passage already linked (`links`,
+    this one's), the nearest to it first."""
     kinds = {link.target for link in links_from(annotation.kind)}
-    return [
-        a
-        for a in annotations
-        if a.kind in kinds and a.pk != annotation.pk and a.status != Status.SUGGESTED
+    linked = {link.to_annotation_id for link in links}
+    passages = defaultdict(list)
+    for other in annotations:
+        if other.kind in kinds and other.pk != annotation.pk:
+            passages[other.kind, other.start, other.end].append(other)
+
+    def preference(other):
+        return (other.status == Status.SUGGESTED, other.created_by_id != annotation.created_by_id)
+
+    offered = [
+        min(twins, key=preference)
+        for twins in passages.values()
+        if not any(twin.pk in linked for twin in twins)
     ]
+    return sorted(offered, key=lambda other: (_distance(annotation, other), other.start, other.pk))
+
+
+def _distance(one: Annotation, other: Annotation) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(other.start - one.end, one.start - other.end, 0)
 
 
 def next_suggestion(article, after: int) -> int | None:
@@ -112,3 +131,84 @@ def next_suggestion(article, after: int) -> int | None:
     following = Annotation.objects.filter(article=article, status=Status.SUGGESTED)
     nxt = following.filter(start__gte=after).order_by("start", "pk").first()
     return (nxt or following.order_by("start", "pk").first() or Annotation()).pk
+
+
+# --- what one change redraws (the htmx answer to a write) ---------------------------
+
+
+def visible_annotations(article, only_user=None, suggestions=True):
+    """The article's annotations the person sees: as workspace_read, as a QuerySet."""
+    annotations = Annotation.objects.filter(article=article)
+    if only_user is not None:
+        annotations = annotations.filter(Q(created_by=only_user) | Q(status=Status.SUGGESTED))
+    if not suggestions:
+        annotations = annotations.exclude(status=Status.SUGGESTED)
+    return annotations
+
+
+@dataclass
+class SelectedRead:
+    """What the detail panel shows of one annotation besides the annotation itself."""
+
+    links_out: list[Link]  # link.target loaded
+    links_in: list[Link]  # link.source loaded
+    link_targets: list[Annotation]
+    date_suggestions: list
+
+
+def selected_from(data: WorkspaceData, annotation: Annotation) -> SelectedRead:
+    """The panel's reads from the whole page's data: no query."""
+    return SelectedRead(
+        links_out=data.links_out.get(annotation.pk, []),
+        links_in=data.links_in.get(annotation.pk, []),
+        link_targets=link_targets(
+            annotation, data.annotations, data.links_out.get(annotation.pk, [])
+        ),
+        date_suggestions=data.date_suggestions.get(annotation.pk, []),
+    )
+
+
+def selected_read(annotation: Annotation, visible, suggestions=True) -> SelectedRead:
+    """The panel's reads for one annotation alone, in at most three queries whatever the
+    article's size (`visible`: visible_annotations())."""
+    links_out, links_in = [], []
+    links = Link.objects.filter(Q(from_annotation=annotation) | Q(to_annotation=annotation))
+    for link in links.select_related("from_annotation", "to_annotation").order_by("pk"):
+        link.source, link.target = link.from_annotation, link.to_annotation
+        (links_out if link.from_annotation_id == annotation.pk else links_in).append(link)
+    kinds = [link.target for link in links_from(annotation.kind)]
+    candidates = visible.filter(kind__in=kinds).order_by("start", "-end", "pk") if kinds else []
+    targets = link_targets(annotation, list(candidates), links_out)
+    # The suggestions app's suggested times, through the reverse relation.
+    dates = annotation.date_suggestions.order_by("start") if suggestions else []
+    return SelectedRead(list(links_out), list(links_in), list(targets), list(dates))
+
+
+def in_ranges(visible, ranges):
+    """The visible annotations overlapping any [start, end) of `ranges`, in text order."""
+    overlap = Q(pk__in=[])
+    for start, end in ranges:
+        overlap |= Q(start__lt=max(end, start + 1), end__gt=start)
+    return list(
+        visible.filter(overlap)
+        .select_related("created_by", "cited_source", "event")
+        .order_by("start", "-end", "pk")
+    )
+
+
+def kind_counts(visible) -> dict[str, int]:
+    """How many visible annotations of each kind (kinds without any left out)."""
+    rows = visible.order_by().values_list("kind").annotate(n=Count("pk"))
+    return dict(rows)
+
+
+def listed_after(visible, annotation: Annotation) -> int | None:
+    """The annotation the list shows just before this one in its kind's group (text
+    order), or None when it comes first."""
+    before = (
+        Q(start__lt=annotation.start)
+        | Q(start=annotation.start, end__gt=annotation.end)
+        | Q(start=annotation.start, end=annotation.end, pk__lt=annotation.pk)
+    )
+    earlier = visible.filter(before, kind=annotation.kind).order_by("-start", "end", "-pk")
+    return earlier.values_list("pk", flat=True).first()

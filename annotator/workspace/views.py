@@ -1,8 +1,9 @@
 """The annotation workspace: one page per article, htmx endpoints for every change.
 
-Every POST answers an htmx request with the `update` partial (detail panel, plus the
-text and the list swapped out of band) and a plain request with a redirect, so the
-page also works without JavaScript for everything but selecting text. The rules are in
+Every POST answers an htmx request with only what it changed (workspace_changed: the
+panel, and out of band the touched text parts, list items and counts) and a plain
+request with a redirect, so the page also works without JavaScript for everything but
+selecting text. The rules are in
 the services (annotations, events, sources); the suggestions app adds its own endpoints
 (accept, reject, suggest again) and answers with workspace_update().
 """
@@ -15,127 +16,36 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from annotator.annotations import services
-from annotator.annotations.access import annotation_for_member, article_for_member, can_edit
-from annotator.annotations.highlight import text_html
-from annotator.annotations.kinds import KINDS, link_between, links_from, links_to
+from annotator.annotations.access import annotation_for_member, article_for_member
+from annotator.annotations.kinds import KINDS, link_between
 from annotator.annotations.models import Annotation, Link
 from annotator.annotations.offsets import adjust_span
-from annotator.annotations.queries import annotation_history
 from annotator.articles.services import ArticleError, article_status_set
-from annotator.events.models import Event
 from annotator.htmx import changed, refused
 from annotator.params import number
-from annotator.projects.models import Role
 from annotator.sources.models import Source
 from annotator.sources.queries import (
     SourceMatch,
     source_looks_like,
     source_matches,
-    source_named_in,
 )
 from annotator.sources.services import SourceError
+from annotator.workspace.answers import (
+    UNDO_KEY,
+    Before,
+    change_context,
+    detail_context,
+    only_mine,
+    page_context,
+    suggestions_hidden,
+)
 from annotator.workspace.forms import DetailForm, SelectionForm, SpanForm
-from annotator.workspace.queries import drawn_in_text, link_targets, workspace_read
+from annotator.workspace.queries import selected_read, visible_annotations
 from annotator.workspace.services import annotation_panel_save
 
 TEMPLATE = "workspace/workspace.html"
 # workspace.js's other keys: a kind's shortcut (kinds.KindSpec.key) must not be one of them.
 RESERVED_KEYS = {"j", "k", "y", "n", "u", "l", "?", "A"}
-UNDO_KEY = "undo-article-{}"
-WHO_KEY = "who-article-{}"
-HIDE_SUGGESTIONS_KEY = "hide-suggestions"
-SPAN_MOVES = [
-    ("widen-start", "+ word at start"),
-    ("narrow-start", "− word at start"),
-    ("narrow-end", "− word at end"),
-    ("widen-end", "+ word at end"),
-]
-
-
-def _only_mine(request, membership, article) -> bool:
-    """Annotators of an article assigned to several people work independently: they see
-    their own annotations (and open suggestions) unless they ask for everyone's."""
-    if membership.has_role(Role.REVIEWER):
-        return False
-    key = WHO_KEY.format(article.pk)
-    if request.method == "GET" and request.GET.get("who") in ("mine", "all"):
-        request.session[key] = request.GET["who"]
-    choice = request.session.get(key)
-    if choice:
-        return choice == "mine"
-    # The review app's assignments, read through the reverse relation.
-    return article.assignments.count() > 1
-
-
-def _suggestions_hidden(request) -> bool:
-    """The person's choice, for every article, until they change it."""
-    if request.method == "GET" and request.GET.get("suggestions") in ("hide", "show"):
-        request.session[HIDE_SUGGESTIONS_KEY] = request.GET["suggestions"] == "hide"
-    return request.session.get(HIDE_SUGGESTIONS_KEY, False)
-
-
-def _context(request, membership, article, selected_id=None, form=None):
-    only_mine = _only_mine(request, membership, article)
-    hidden = _suggestions_hidden(request)
-    data = workspace_read(
-        article, only_user=request.user if only_mine else None, suggestions=not hidden
-    )
-    selected = data.by_id.get(selected_id)
-    drawn = drawn_in_text(article.text, data.annotations, selected_id)
-    context = {
-        "project": membership.project,
-        "membership": membership,
-        "article": article,
-        "text_html": text_html(article.text, drawn, selected_id),
-        "suggestions_hidden": hidden,
-        "undrawn": len(data.annotations) - len(drawn),
-        "kinds": list(KINDS.values()),
-        "undo_available": UNDO_KEY.format(article.pk) in request.session,
-        "only_mine": only_mine,
-        "data": data,
-        "annotations": data.annotations,
-        "pending_suggestions": data.pending,
-    }
-    if selected is not None:
-        context.update(_detail_context(membership, selected, data, form))
-    return context
-
-
-def _link_headings(kind: str) -> dict:
-    """How the panel names this kind's links, from the link registry: "Qualifies",
-    "Attributed and hedged by", "Attributes claim (or reached via attribution)"."""
-    out, into = links_from(kind), links_to(kind)
-    passives = [link.passive for link in into]
-    targets = [f"{link.label} {link.target}" for link in out]
-    return {
-        "links_out_heading": out[0].label.capitalize() if len(out) == 1 else "Links to",
-        "links_in_heading": " and ".join(passives).capitalize() + " by"
-        if into and all(passives)
-        else "Linked from",
-        "link_add_label": (targets[0].capitalize() if targets else "")
-        + "".join(f" (or {target})" for target in targets[1:]),
-    }
-
-
-def _detail_context(membership, annotation, data, form=None):
-    return {
-        **_link_headings(annotation.kind),
-        "selected": annotation,
-        "selected_kind": KINDS.get(annotation.kind),
-        "editable": can_edit(membership, annotation),
-        "span_moves": SPAN_MOVES,
-        "form": form or DetailForm.for_annotation(annotation),
-        "history": annotation_history(annotation),
-        "links_out": data.links_out.get(annotation.pk, []),
-        "links_in": data.links_in.get(annotation.pk, []),
-        "link_targets": link_targets(annotation, data.annotations),
-        "events": Event.objects.filter(project=membership.project).order_by("title"),
-        "dates_suggested": data.date_suggestions.get(annotation.pk, []),
-        # An attribution names its source in its own words ("according to Tasnim").
-        "proposed_source": source_named_in(membership.project, annotation.quote)
-        if "cited_source" in KINDS[annotation.kind].fields and not annotation.cited_source_id
-        else None,
-    }
 
 
 def _workspace_url(membership, article) -> str:
@@ -148,7 +58,7 @@ def workspace_update(request, membership, article, selected_id=None, *, status=2
     url = _workspace_url(membership, article)
 
     def context():
-        return _context(request, membership, article, selected_id) | (extra or {})
+        return page_context(request, membership, article, selected_id) | (extra or {})
 
     return changed(
         request,
@@ -157,6 +67,21 @@ def workspace_update(request, membership, article, selected_id=None, *, status=2
         redirect_to=f"{url}?selected={selected_id}" if selected_id else url,
         status=status,
     )
+
+
+def workspace_changed(
+    request, membership, article, selected_id, touched: list[Before], *, status=200, extra=None
+):
+    """After a write of the workspace's own: htmx gets only what changed (answers.py:
+    the touched text parts, list items and counts, the panel), a plain request the page."""
+    if not request.htmx:
+        return workspace_update(request, membership, article, selected_id)
+    context = change_context(request, membership, article, selected_id, touched)
+    if context is None:  # an open suggestion changed: the suggestions bar too
+        return workspace_update(
+            request, membership, article, selected_id, status=status, extra=extra
+        )
+    return render(request, f"{TEMPLATE}#changes", context | (extra or {}), status=status)
 
 
 def workspace_refused(request, membership, article, message, *, status=422):
@@ -174,13 +99,13 @@ def workspace_refused(request, membership, article, message, *, status=422):
 def article_page(request, slug, article_id):
     membership, article = article_for_member(request.user, slug, article_id)
     selected_id = number(request.GET.get("selected"))
-    return render(request, TEMPLATE, _context(request, membership, article, selected_id))
+    return render(request, TEMPLATE, page_context(request, membership, article, selected_id))
 
 
 @require_GET
 def annotation_list(request, slug, article_id):
     membership, article = article_for_member(request.user, slug, article_id)
-    return render(request, f"{TEMPLATE}#list", _context(request, membership, article))
+    return render(request, f"{TEMPLATE}#list", page_context(request, membership, article))
 
 
 @require_POST
@@ -195,7 +120,7 @@ def annotation_create(request, slug, article_id):
         )
     except services.SpanError as error:
         return workspace_refused(request, membership, article, str(error))
-    return workspace_update(request, membership, article, annotation.pk)
+    return workspace_changed(request, membership, article, annotation.pk, [Before(annotation.pk)])
 
 
 @require_GET
@@ -204,18 +129,28 @@ def annotation_detail(request, slug, annotation_id):
     if not request.htmx:
         url = _workspace_url(membership, annotation.article)
         return redirect(f"{url}?selected={annotation.pk}")
-    context = _context(request, membership, annotation.article, annotation.pk)
-    return render(request, f"{TEMPLATE}#detail", context)
+    return _panel(request, membership, annotation)
+
+
+def _panel(request, membership, annotation, form=None, status=200):
+    """The detail panel alone, read for this annotation only."""
+    article = annotation.article
+    hidden = suggestions_hidden(request)
+    mine = only_mine(request, membership, article)
+    visible = visible_annotations(article, request.user if mine else None, not hidden)
+    read = selected_read(annotation, visible, suggestions=not hidden)
+    context = {"project": membership.project, "article": article, "kinds": list(KINDS.values())}
+    context |= detail_context(membership, annotation, read, form)
+    return render(request, f"{TEMPLATE}#detail", context, status=status)
 
 
 @require_POST
 def annotation_save(request, slug, annotation_id):
     membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
     article = annotation.article
-    form = DetailForm(request.POST, project=membership.project)
+    form = DetailForm(request.POST, project=membership.project, article=article)
     if not form.is_valid():
-        context = _context(request, membership, article, annotation.pk, form=form)
-        return render(request, f"{TEMPLATE}#detail", context, status=422)
+        return _panel(request, membership, annotation, form, status=422)
     changes = form.changes()
     return _saved(
         request,
@@ -265,17 +200,31 @@ def annotation_respan(request, slug, annotation_id):
 
 
 def _saved(request, membership, annotation, changes, save):
-    """Run `save`; answer with the panel, the conflict (409) or the refusal."""
+    """Run `save`; answer with what changed, the conflict (409) or the refusal."""
     article = annotation.article
+    before = Before.of(annotation)  # as the page drew it: save() changes the instance
     try:
         save()
     except services.AnnotationConflict as conflict:
         theirs = conflict.current
-        extra = {"conflict": _conflict_rows(theirs, changes)}
-        return workspace_update(request, membership, article, theirs.pk, status=409, extra=extra)
+        extra = {
+            "conflict": _conflict_rows(theirs, changes),
+            # "Keep mine" sends the same values again with the version now saved.
+            "conflict_mine": [
+                (name, value)
+                for name, values in request.POST.lists()
+                if name not in ("csrfmiddlewaretoken", "version")
+                for value in values
+            ],
+            "conflict_action": request.path,
+        }
+        touched = [Before.of(theirs)]
+        return workspace_changed(
+            request, membership, article, theirs.pk, touched, status=409, extra=extra
+        )
     except (services.SpanError, SourceError) as error:
         return workspace_refused(request, membership, article, str(error))
-    return workspace_update(request, membership, article, annotation.pk)
+    return workspace_changed(request, membership, article, annotation.pk, [before])
 
 
 def _conflict_rows(theirs: Annotation, mine: dict) -> list[tuple[str, str, str]]:
@@ -294,9 +243,10 @@ def _show(value) -> str:
 @require_POST
 def annotation_delete(request, slug, annotation_id):
     membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
+    before = Before.of(annotation)
     snapshot = services.annotation_delete(annotation=annotation, user=request.user)
     request.session[UNDO_KEY.format(annotation.article_id)] = snapshot
-    return workspace_update(request, membership, annotation.article)
+    return workspace_changed(request, membership, annotation.article, None, [before])
 
 
 @require_POST
@@ -309,7 +259,7 @@ def annotation_undo(request, slug, article_id):
         restored = services.annotation_restore(snapshot=snapshot, user=request.user)
     except services.SpanError as error:
         return workspace_refused(request, membership, article, f"Cannot undo: {error}")
-    return workspace_update(request, membership, article, restored.pk)
+    return workspace_changed(request, membership, article, restored.pk, [Before(restored.pk)])
 
 
 @require_POST
@@ -326,7 +276,7 @@ def link_create(request, slug, annotation_id):
         )
     except services.SpanError as error:
         return workspace_refused(request, membership, annotation.article, str(error))
-    return workspace_update(request, membership, annotation.article, annotation.pk)
+    return workspace_changed(request, membership, annotation.article, annotation.pk, [])
 
 
 @require_POST
@@ -337,7 +287,7 @@ def link_delete(request, slug, link_id):
     )
     services.link_delete(link=link, user=request.user)
     selected_id = number(request.POST.get("selected"), annotation.pk)
-    return workspace_update(request, membership, annotation.article, selected_id)
+    return workspace_changed(request, membership, annotation.article, selected_id, [])
 
 
 @require_POST

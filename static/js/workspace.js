@@ -12,7 +12,6 @@ const kindKeys = Object.fromEntries(
   [...toolbar.querySelectorAll("button[data-kind]")].map((b) => [b.dataset.key, b.dataset.kind]),
 );
 let lastSelection = null;
-let linkMode = false;
 let kindFilter = "all";
 
 const articleText = () => document.getElementById("article-text");
@@ -179,23 +178,12 @@ function closeDetail() {
   markSelected();
 }
 
-function setLinkMode(on) {
-  linkMode = on && Boolean(document.getElementById("link-click-form"));
-  workspace.classList.toggle("link-mode", linkMode);
-  if (linkMode) flash("Click the highlight to link to (Esc cancels).");
-}
-
 document.addEventListener("click", (event) => {
   const action = event.target.closest("[data-action]")?.dataset.action;
   if (action === "close-detail") return closeDetail();
   if (action === "replace-span") return replaceSpan();
-  if (action === "link-mode") return setLinkMode(true);
   const mark = event.target.closest("#article-text mark[data-id]");
   if (!mark || !window.getSelection().isCollapsed) return;
-  if (linkMode) {
-    setLinkMode(false);
-    return fillAndSubmit(document.getElementById("link-click-form"), { to: mark.dataset.id });
-  }
   openDetail(mark.dataset.id);
 });
 
@@ -238,20 +226,44 @@ function clickIf(id) {
   return Boolean(button);
 }
 
-function inFormField(target) {
-  return target.closest("input, textarea, select, [contenteditable=true]:not(#article-text)");
+// A focused control keeps its keys: Enter on a focused Reject rejects, "j" in a note is
+// a letter. The article text is focusable too, but it is where the shortcuts belong.
+function inControl(target) {
+  return target.closest?.(
+    "input, textarea, select, button, [contenteditable]:not(#article-text):not([contenteditable=false])",
+  );
+}
+
+// Back to the text, the caret at the start of the last span chosen, so that j/k, Tab and
+// Shift+arrows go on from where the reader was.
+let lastSpanId = "";
+function focusText() {
+  const box = articleText();
+  if (!box) return;
+  box.focus({ preventScroll: true });
+  const mark = lastSpanId && box.querySelector(`mark[data-id="${lastSpanId}"]`);
+  if (!mark) return;
+  const first = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
+  const range = document.createRange();
+  range.setStart(first || mark, 0);
+  window.getSelection().removeAllRanges();
+  window.getSelection().addRange(range);
+  mark.scrollIntoView({ block: "nearest" });
 }
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") {
+    const shortcuts = document.getElementById("shortcuts");
+    if (shortcuts.open) return shortcuts.close(); // the dialog gives focus back itself
     hideToolbar();
-    setLinkMode(false);
-    document.getElementById("shortcuts").close();
-    if (!inFormField(event.target)) closeDetail();
-    return;
+    // From a field the panel stays open (its edits are not lost); from the text it closes.
+    if (!inControl(event.target)) closeDetail();
+    focusText();
+    return event.preventDefault();
   }
-  if (event.ctrlKey || event.metaKey || event.altKey || inFormField(event.target)) return;
+  if (event.ctrlKey || event.metaKey || event.altKey || inControl(event.target)) return;
   const key = event.key;
+  if (key === "Enter" && event.target.closest("a[href], summary")) return; // follows the link
   if (kindKeys[key] && (selectionOffsets() || !toolbar.hidden)) createSpan(kindKeys[key]);
   else if ((key === "y" || key === "Enter") && clickIf("accept-suggestion")) { /* accepted */ }
   else if (key === "n" && clickIf("reject-suggestion")) { /* rejected */ }
@@ -264,7 +276,6 @@ document.addEventListener("keydown", (event) => {
   else if (key === "j") step(1);
   else if (key === "k") step(-1);
   else if (key === "u") document.getElementById("undo-button")?.click();
-  else if (key === "l") setLinkMode(true);
   else if (key === "Delete") document.getElementById("delete-button")?.click();
   else if (key === "?") document.getElementById("shortcuts").showModal();
   else if (key.length === 1 && event.target.closest("#article-text")) {
@@ -276,6 +287,110 @@ document.addEventListener("keydown", (event) => {
 document.body.addEventListener("htmx:afterSettle", () => {
   applyFilter();
   markSelected();
+  lastSpanId = selectedId() || lastSpanId;
 });
 applyFilter();
 markSelected();
+lastSpanId = selectedId();
+
+// --- saving: "Saving… / Saved" near the panel, and no lost edits ------------------
+// A write answers only what it changed (the text parts, list items, the panel), so the
+// page does not move. Typed but unsaved panel edits are kept per annotation in
+// sessionStorage and restored when the panel opens again (after a click elsewhere, j/k,
+// Esc); they are dropped once the server has answered the Save.
+
+const DRAFT_SKIP = new Set(["csrfmiddlewaretoken", "version", "q"]);
+const draftKey = (id) => `annotator-draft-${location.pathname}-${id}`;
+const isPost = (event) => (event.detail.requestConfig?.verb || "").toLowerCase() === "post";
+
+function setSaveStatus(text, state) {
+  const box = document.getElementById("save-status");
+  if (!box) return;
+  box.textContent = text;
+  box.dataset.state = state;
+}
+
+document.body.addEventListener("htmx:beforeRequest", (event) => {
+  if (isPost(event) && workspace.contains(event.target)) setSaveStatus("Saving…", "saving");
+});
+
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  // A form swapped away is announced again on its nearest ancestor still in the page.
+  if (!isPost(event) || !workspace.contains(event.target)) return;
+  const status = event.detail.xhr.status;
+  if (status >= 200 && status < 300) setSaveStatus("Saved", "saved");
+  else if (status === 409) setSaveStatus("Not saved: changed meanwhile, see the panel", "error");
+  else setSaveStatus("Not saved", "error");
+  const form = event.detail.requestConfig.elt; // detail.elt is that ancestor
+  if (form?.id === "detail-form" && status > 0 && status < 500) {
+    sessionStorage.removeItem(draftKey(form.closest("[data-selected]")?.dataset.selected));
+  }
+});
+
+function keepDraft(event) {
+  const form = event.target.closest?.("#detail-form");
+  if (!form || DRAFT_SKIP.has(event.target.name)) return;
+  const fields = {};
+  for (const field of form.elements) {
+    if (field.name && !DRAFT_SKIP.has(field.name)) fields[field.name] = field.value;
+  }
+  const version = form.elements.version?.value;
+  sessionStorage.setItem(draftKey(selectedId()), JSON.stringify({ version, fields }));
+}
+document.addEventListener("input", keepDraft);
+document.addEventListener("change", keepDraft);
+
+function restoreDraft() {
+  const form = document.getElementById("detail-form");
+  const id = selectedId();
+  const saved = form && id && sessionStorage.getItem(draftKey(id));
+  if (!saved || form.dataset.restored) return;
+  const { version, fields } = JSON.parse(saved);
+  for (const [name, value] of Object.entries(fields)) {
+    if (form.elements[name] && "value" in form.elements[name]) form.elements[name].value = value;
+  }
+  // The version the edit started from: if someone saved since, Save shows the conflict.
+  if (version && form.elements.version) form.elements.version.value = version;
+  form.dataset.restored = "1";
+  const note = document.createElement("p");
+  note.className = "draft-note small";
+  note.id = "draft-note";
+  note.setAttribute("role", "status");
+  const discard = Object.assign(document.createElement("button"), {
+    type: "button", className: "linklike", id: "discard-draft", textContent: "Discard them",
+  });
+  discard.dataset.action = "discard-draft";
+  note.append("Your unsaved changes are back. ", discard);
+  form.prepend(note);
+}
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-action]")?.dataset.action !== "discard-draft") return;
+  const id = selectedId();
+  sessionStorage.removeItem(draftKey(id));
+  openDetail(id);
+});
+
+function showConflict() {
+  // The 409 box is drawn at the top of the panel: bring it into view, in the sidebar too.
+  const box = document.getElementById("conflict");
+  if (!box) return;
+  box.scrollIntoView({ block: "nearest" });
+  box.focus({ preventScroll: true });
+}
+
+document.body.addEventListener("htmx:afterSettle", () => {
+  restoreDraft();
+  showConflict();
+});
+restoreDraft();
+
+// On a phone the panel is a bottom sheet (app.css): keep the chosen span in view above it
+// (its scroll-margin-bottom is the sheet's height). A span may be drawn in several pieces:
+// its end first, then its start, so the start wins when it does not all fit.
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  const panel = document.getElementById("detail");
+  if (event.detail.target !== panel || getComputedStyle(panel).position !== "fixed") return;
+  const pieces = document.querySelectorAll("#article-text mark.is-selected");
+  for (const piece of [pieces[pieces.length - 1], pieces[0]]) piece?.scrollIntoView({ block: "nearest" });
+});
