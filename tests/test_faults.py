@@ -6,6 +6,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +35,15 @@ from annotator.annotations.models import Annotation
 from annotator.articles.models import ImportBatch, SourceFile
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PORT = 8104
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = _free_port()  # not a fixed one: another suite or server on this machine may hold it
 BASE = f"http://127.0.0.1:{PORT}"
 
 # --- The database restarts under a running server -------------------------------------

@@ -13,6 +13,7 @@ import http.client
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,7 +47,15 @@ from annotator.exports.streams import export_stream
 ROOT = Path(__file__).resolve().parent.parent
 FILES = 30  # enough that the worker is still busy when it is killed
 EXPORT_ARTICLES = 3000  # enough that the export is still running when it is killed
-PORT = 8106
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = _free_port()  # not a fixed one: another suite or server on this machine may hold it
 # Plain prose: the suggesters (which the worker runs on each imported article) find little.
 WORDS = str.split(
     "the covered market in the old town sold bread fruit and olive oil to families from "
