@@ -258,3 +258,31 @@ def _drag_select(page, phrase: str, occurrence: int = 0) -> None:
     page.mouse.down()
     page.mouse.move(points["x2"], points["y2"], steps=10)
     page.mouse.up()
+
+
+@pytest.fixture
+def live_pages(browser, live_server):
+    """live_pages(user, viewport=None) -> a Chromium page on the live server, logged in
+    through the login form as a factories user. Fails the test on any JavaScript error or
+    CSP violation."""
+    contexts, problems = [], []
+
+    def make(user, viewport=None):
+        context = browser.new_context(
+            base_url=live_server.url, **({"viewport": viewport} if viewport else {})
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
+        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        page.goto("/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", factories.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems, problems

@@ -313,28 +313,10 @@ def test_api_files_endpoint_queues_a_zip_and_the_batch_completes(
 
 
 @pytest.fixture
-def page_for(browser, live_server, transactional_db):
+def page_for(live_pages, transactional_db):
     """page_for(user) -> a Chromium page logged in as a factories user on the live server.
     Fails the test on any JavaScript error or CSP violation."""
-    contexts, problems = [], []
-
-    def make(user):
-        context = browser.new_context(base_url=live_server.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-        page.goto("/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", factories.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login/" not in url)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not problems, problems
+    return lambda user: live_pages(user)
 
 
 @pytest.mark.browser

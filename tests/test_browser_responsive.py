@@ -72,28 +72,10 @@ def newsroom(team):
 
 
 @pytest.fixture
-def phone_as(browser, live_server, team):
+def phone_as(live_pages, team):
     """phone_as(user) -> a logged-in Playwright page at 390×844 on the live server. Fails
     the test on any JavaScript error or CSP violation."""
-    contexts, problems = [], []
-
-    def make(user):
-        context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-        page.goto("/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", factories.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login/" not in url)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not problems, problems
+    return lambda user: live_pages(user, PHONE)
 
 
 def overflow(page) -> int:
