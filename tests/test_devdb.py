@@ -56,6 +56,29 @@ def run(data_dir, body):
     return result.stdout.strip()
 
 
+def test_processes_starting_together_each_find_the_database(data_dir):
+    """`make run` starts the web server and the worker at once on a fresh cluster: both
+    create the database, and the one that loses the race must carry on, not crash."""
+    out = run(
+        data_dir,
+        """
+        import threading
+        errors = []
+        def create():
+            try:
+                devdb.ensure_database(params, "together")
+            except Exception as error:
+                errors.append(repr(error))
+        threads = [threading.Thread(target=create) for _ in range(8)]
+        for thread in threads: thread.start()
+        for thread in threads: thread.join()
+        found = "SELECT count(*) FROM pg_database WHERE datname = 'together'"
+        print(errors, conn.execute(found).fetchone()[0])
+        """,
+    )
+    assert out == "[] 1"
+
+
 def test_start_stop_restart_keeps_data(data_dir):
     run(
         data_dir,

@@ -21,6 +21,7 @@ process to exit stops it. This package adds what the app needs on top:
 """
 
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -95,11 +96,15 @@ def is_running(data_dir: Path = DATA_DIR) -> bool:
 
 
 def ensure_database(params: dict, name: str) -> None:
-    """Create database `name` on the server unless it exists."""
+    """Create database `name` on the server unless it exists. The web server and the
+    worker start together on a fresh cluster, so both may try: the loser's error means
+    the database is there."""
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            already_there = (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)
+            with contextlib.suppress(*already_there):
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 _started: dict[Path, dict] = {}  # data directory -> connection params, in this process
