@@ -38,17 +38,37 @@ def codepoint_to_utf16(text: str, offset: int) -> int:
     return utf16_length(text[:offset])
 
 
+def _plain(char: str) -> bool:
+    """Printable ASCII, Latin-1, Cyrillic, Arabic and CJK letters: characters that Unicode's
+    cluster rules join neither to what comes before nor to what comes after them."""
+    return (
+        " " <= char <= "~"
+        or "\u00c0" <= char <= "\u00ff"
+        or "\u0400" <= char <= "\u045f"
+        or "\u0621" <= char <= "\u064a"
+        or "\u4e00" <= char <= "\u9fff"
+    )
+
+
 def is_grapheme_boundary(text: str, index: int) -> bool:
     """True if `index` lies between two user-perceived characters."""
     if index <= 0 or index >= len(text):
         return index in (0, len(text))
-    # "\n" always ends a cluster (the text has no "\r"), so scanning can start at the
-    # line holding `index` instead of the start of the text.
-    line_start = text.rfind("\n", 0, index) + 1
+    if _plain(text[index - 1]) and _plain(text[index]):
+        return True
+    # Segmentation restarts at any boundary: scan from the nearest one known, the last
+    # pair of plain characters before `index`, or the start of its line ("\n" always ends
+    # a cluster; the text has no "\r"). Long paragraphs cost no more than short ones.
+    start = index - 1
+    while (
+        start > 0
+        and text[start - 1] != "\n"
+        and not (_plain(text[start - 1]) and _plain(text[start]))
+    ):
+        start -= 1
     line_end = text.find("\n", index)
-    line = text[line_start : len(text) if line_end == -1 else line_end]
-    position = line_start
-    for match in GRAPHEME.finditer(line):
+    position = start
+    for match in GRAPHEME.finditer(text, start, len(text) if line_end == -1 else line_end):
         if position == index:
             return True
         if position > index:

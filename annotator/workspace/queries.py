@@ -1,6 +1,7 @@
 """What the workspace shows of an article, in a fixed number of queries whatever its size."""
 
 import bisect
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -82,7 +83,7 @@ def drawn_in_text(text: str, annotations: list[Annotation], selected_id=None) ->
     """What the text draws: people's annotations and open suggestions, but of a kind with
     `drawn_per_paragraph` only that many suggestions per paragraph, the most confident
     first (the rest wait in the list); the selected annotation always."""
-    paragraph_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    paragraph_starts = [0] + [match.end() for match in re.finditer("\n", text)]
     drawn, per_paragraph = [], defaultdict(int)
     ranked = sorted(annotations, key=lambda a: (-(a.confidence or 0), a.start, a.pk))
     for annotation in ranked:
