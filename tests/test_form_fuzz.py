@@ -87,6 +87,7 @@ FIELDS = {
     "workspace:link_create": {"POST": ["to", "selected"]},
     "workspace:link_delete": {"POST": ["selected"]},
     "workspace:source_search": {"GET": ["q"]},
+    "workspace:link_targets": {"GET": ["q"]},
     "suggestions:decide": {"POST": ["decision", "allow_overlap"]},
     "suggestions:date_decide": {"POST": ["decision"]},
     "suggestions:accept_all": {"GET": ["kind"], "POST": ["kind"]},

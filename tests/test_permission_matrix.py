@@ -127,6 +127,7 @@ PAGES = {
         "POST": Call(AUTHOR_OR_REVIEWERS, data=lambda w: {"to": w["claim_id"]})
     },
     "workspace:source_search": {"GET": MEMBERS},
+    "workspace:link_targets": {"GET": MEMBERS},
     "workspace:link_delete": {"POST": AUTHOR_OR_REVIEWERS},
     "suggestions:decide": {
         "POST": Call(AUTHOR_OR_REVIEWERS, data=lambda w: {"decision": "reject"})

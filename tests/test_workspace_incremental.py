@@ -180,3 +180,45 @@ def test_without_htmx_writes_still_redirect_to_the_page(login, team, long_articl
     )
     assert response.status_code == 302
     assert response.url.startswith(reverse("workspace:article", args=[team.slug, long_article.pk]))
+
+
+def test_deciding_a_suggestion_answers_its_paragraphs_and_the_suggestions_bar(
+    login, team, long_article, django_assert_max_num_queries
+):
+    """Accept and reject redraw the decided span's paragraph, the next suggestion's (now
+    selected) and the bar's counts, not the whole article."""
+    text = long_article.text
+    offers = []
+    for paragraph in (24, 28):  # past the spans of the fixture
+        start = text.index("the figure", text.index(f"{paragraph + 1}. "))
+        offers.append(
+            factories.span(
+                long_article,
+                "the figure",
+                kind=HEDGE,
+                occurrence=_before(text, "the figure", start),
+                status="suggested",
+                confidence=0.8,
+            )
+        )
+    client = login(team["annotator"])
+    url = reverse("suggestions:decide", args=[team.slug, offers[0].pk])
+    with django_assert_max_num_queries(35):  # the decision's own bookkeeping is most of it
+        response = client.post(url, {"decision": "accept"}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'data-selected="{offers[1].pk}"' in body  # on to the next one
+    parts = [i for i in oob_ids(body) if i.startswith("text-part-")]
+    assert sorted(parts) == ["text-part-24", "text-part-28"]
+    assert 'id="suggestions-bar" class="panel suggestions-bar"' in body
+    assert "1 hedge" in body and "2 hedges" not in body
+    assert 'id="article-text"' not in body and 'id="annotation-list"' not in body
+    assert len(response.content) < 15_000
+    offers[0].refresh_from_db()
+    assert offers[0].status == "draft"
+
+    url = reverse("suggestions:decide", args=[team.slug, offers[1].pk])
+    body = client.post(url, {"decision": "reject"}, **HTMX).content.decode()
+    assert f'<li id="ann-item-{offers[1].pk}" hx-swap-oob="delete">' in body
+    assert "No open suggestions." in body
+    assert not Annotation.objects.filter(pk=offers[1].pk).exists()

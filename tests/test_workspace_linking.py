@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import factories
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from annotator.annotations.kinds import ATTRIBUTION, CLAIM, HEDGE
 from annotator.annotations.models import Annotation, Link, Status
@@ -310,3 +311,59 @@ def test_link_by_pointing_at_a_claim_and_esc_cancels(browser, live_server, team,
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_a_long_list_shows_the_nearest_and_its_filter_finds_the_rest(team, login):
+    """On a long article the panel lists the 30 nearest claims; the filter searches them all
+    on the server, every word in any case."""
+    lines = [f"Line {n}: the ferry from pier {n} sailed late, crews said." for n in range(60)]
+    lines[55] = "Line 55: the Lighthouse keeper counted nine gulls, reportedly."
+    article = factories.article(team.project, "\n".join(lines))
+    me = team["annotator"]
+    claims = [factories.span(article, line, by=me) for line in lines]
+    hedge = factories.span(article, "reportedly", kind=HEDGE, by=me)
+    client = login(me)
+    body = panel(client, team, hedge)
+    listed = [pk for pk, _ in offered(body)]
+    assert listed[0] == claims[55].pk and len(listed) == 30
+    assert "type above to find the other 30" in body
+    assert 'id="link-filter"' in body and 'form="link-filter-alone"' in body
+    url = reverse("workspace:link_targets", args=[team.slug, hedge.pk])
+    found = client.get(url, {"q": "PIER 3 sailed"}, **HTMX).content.decode()
+    pks = [int(pk) for pk in re.findall(r'<option value="(\d+)"', found)]
+    with_3 = [n for n in range(60) if "3" in str(n)]  # every word: "pier", "3", "sailed"
+    assert sorted(pks) == sorted(claims[n].pk for n in with_3)
+    assert pks[0] == claims[53].pk  # still nearest first
+    assert claims[3].pk in pks  # far from the hedge: not among the first 30
+    nothing = client.get(url, {"q": "zebra"}, **HTMX).content.decode()
+    assert "Nothing matches" in nothing
+
+
+def test_the_filter_narrows_the_list_in_the_browser_and_enter_links_nothing(
+    live_pages, team, django_assert_max_num_queries
+):
+    lines = [f"Line {n}: the ferry from pier {n} sailed late, crews said." for n in range(40)]
+    lines[39] = "Line 39: gulls circled the pier, reportedly."
+    article = factories.article(team.project, "\n".join(lines))
+    me = team["annotator"]
+    claims = [factories.span(article, line, by=me) for line in lines[:39]]
+    hedge = factories.span(article, "reportedly", kind=HEDGE, by=me)
+    page = live_pages(me, {"width": 1440, "height": 900})
+    page.goto(f"/p/{team.slug}/articles/{article.pk}/?selected={hedge.pk}")
+    assert page.locator("#link-to option").count() == 30
+    page.fill("#link-filter", "pier 2 ")
+    with_2 = [n for n in range(39) if "2" in str(n)]  # every word: "pier", "2"
+    expect(page.locator("#link-to option")).to_have_count(len(with_2))
+    page.keyboard.type("sailed")
+    page.keyboard.press("Enter")  # the filter belongs to no form: nothing is linked
+    expect(page.locator("#link-to option")).to_have_count(len(with_2))
+    assert page.input_value("#link-filter") == "pier 2 sailed"  # no keystroke lost
+    assert not Link.objects.filter(from_annotation=hedge).exists()
+    page.select_option("#link-to", str(claims[2].pk))
+    # A filter answer arriving after the choice keeps it when the claim is still listed.
+    page.dispatch_event("#link-filter", "search")
+    page.wait_for_load_state("networkidle")
+    assert page.input_value("#link-to") == str(claims[2].pk)
+    page.click(".link-add button[type=submit]")
+    page.wait_for_selector("#detail .links .link-kind")
+    assert Link.objects.filter(from_annotation=hedge, to_annotation=claims[2]).exists()

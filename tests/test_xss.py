@@ -74,6 +74,7 @@ def test_workspace_fragments_are_inert(hostile_project):
         reverse("workspace:detail", args=[slug, claim.pk]),
         reverse("workspace:list", args=[slug, claim.article_id]),
         reverse("workspace:source_search", args=[slug, claim.pk]) + "?q=SOURCE",
+        reverse("workspace:link_targets", args=[slug, claim.pk]) + "?q=SOURCE",
         reverse("events:credibility", args=[slug, claim.pk]),
     ]:
         response = client.get(url, HTTP_HX_REQUEST="true")

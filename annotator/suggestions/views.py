@@ -41,8 +41,9 @@ from annotator.suggestions.tasks import (
     claim_ranker_enqueue,
     suggestions_run_enqueue,
 )
+from annotator.workspace.answers import Before
 from annotator.workspace.queries import next_suggestion
-from annotator.workspace.views import workspace_refused, workspace_update
+from annotator.workspace.views import workspace_changed, workspace_refused, workspace_update
 
 
 @require_GET
@@ -117,6 +118,7 @@ def decide(request, slug, annotation_id):
     """Accept (it becomes the person's draft) or reject a suggestion; then on to the next."""
     membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
     article = annotation.article
+    before = Before.of(annotation)
     try:
         if request.POST.get("decision") == "reject":
             suggestion_reject(annotation=annotation, user=request.user)
@@ -128,14 +130,13 @@ def decide(request, slug, annotation_id):
             )
     except SuggestionOverlap as overlap:
         extra = {"overlap": overlap.overlapping}
-        return workspace_update(
-            request, membership, article, annotation.pk, status=409, extra=extra
+        return workspace_changed(
+            request, membership, article, annotation.pk, [], status=409, extra=extra
         )
     except SuggestionError as error:
         return workspace_refused(request, membership, article, str(error))
-    return workspace_update(
-        request, membership, article, next_suggestion(article, annotation.start)
-    )
+    following = next_suggestion(article, annotation.start)
+    return workspace_changed(request, membership, article, following, [before])
 
 
 @require_POST
@@ -148,6 +149,7 @@ def date_decide(request, slug, date_id):
         article__project=membership.project,
     )
     article = date.claim.article
+    before = Before.of(date.claim)
     try:
         if request.POST.get("decision") == "reject":
             date_suggestion_reject(date_suggestion=date, user=request.user)
@@ -155,7 +157,9 @@ def date_decide(request, slug, date_id):
             date_suggestion_accept(date_suggestion=date, user=request.user)
     except SuggestionError as error:
         return workspace_refused(request, membership, article, str(error))
-    return workspace_update(request, membership, article, date.claim_id)
+    return workspace_changed(
+        request, membership, article, date.claim_id, [before], suggestions=True
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,6 +27,9 @@ from annotator.workspace.queries import (
 )
 
 UNDO_KEY = "undo-article-{}"
+# The panel's list of link targets shows the nearest ones; its filter asks the server
+# for the rest (views.link_targets), so a hedge's panel stays small on a long article.
+LINK_CHOICES = 30
 WHO_KEY = "who-article-{}"
 HIDE_SUGGESTIONS_KEY = "hide-suggestions"
 SPAN_MOVES = [
@@ -135,7 +138,9 @@ def detail_context(membership, annotation, read: SelectedRead, form=None) -> dic
         "history": annotation_history(annotation),
         "links_out": read.links_out,
         "links_in": read.links_in,
-        "link_targets": read.link_targets,
+        "link_targets": read.link_targets,  # every one: pointing marks them all
+        "link_choices": read.link_targets[:LINK_CHOICES],
+        "link_choices_more": max(0, len(read.link_targets) - LINK_CHOICES),
         "events": Event.objects.filter(project=membership.project).order_by("title"),
         "dates_suggested": read.date_suggestions,
         # An attribution names its source in its own words ("according to Tasnim").
@@ -145,37 +150,71 @@ def detail_context(membership, annotation, read: SelectedRead, form=None) -> dic
     }
 
 
+def link_targets_matching(annotation, read: SelectedRead, query: str) -> list[Annotation]:
+    """The link targets whose quote holds every word of `query`, nearest first."""
+    words = query[:200].casefold().split()
+    found = [a for a in read.link_targets if all(w in a.quote.casefold() for w in words)]
+    return found[:LINK_CHOICES]
+
+
 def involves_suggestions(touched: list[Before], after: dict) -> bool:
-    """A change to an open suggestion also changes the suggestions bar's counts: such a
-    (rare) write answers the whole update instead."""
+    """A change to an open suggestion also changes the suggestions bar's counts."""
     statuses = {b.status for b in touched} | {a.status for a in after.values()}
     return Status.SUGGESTED in statuses
 
 
-def change_context(request, membership, article, selected_id, touched: list[Before]) -> dict:
-    """Only what the write changed: the text parts its spans touched (before and after),
-    their list items (replaced, deleted, inserted at their place), the counts, the panel.
-    None when the write concerns open suggestions (see involves_suggestions)."""
+def change_context(
+    request, membership, article, selected_id, touched: list[Before], *, suggestions=False
+) -> dict:
+    """Only what the write changed: the text parts its spans touched (before and after)
+    and the one selected now, their list items (replaced, deleted, inserted at their
+    place), the counts, the panel; the suggestions bar when a write concerns open
+    suggestions (or `suggestions`, e.g. a suggested time decided)."""
     mine = only_mine(request, membership, article)
     hidden = suggestions_hidden(request)
     visible = visible_annotations(article, request.user if mine else None, not hidden)
     ids = {b.pk for b in touched} | ({selected_id} if selected_id else set())
     related = ("created_by", "cited_source", "event")
     after = {a.pk: a for a in visible.filter(pk__in=ids).select_related(*related)}
-    if involves_suggestions(touched, after):
-        return None
     ranges = [(b.start, b.end) for b in touched if b.kind] + [
-        (a.start, a.end) for a in after.values() if a.pk in {b.pk for b in touched}
+        (a.start, a.end) for a in after.values()
     ]
     context = _common(request, membership, article) | {
         "text_parts": _parts(article.text, visible, ranges, selected_id),
         **_list_changes(visible, touched, after),
     }
+    if suggestions or involves_suggestions(touched, after):
+        only_user = request.user if mine else None
+        context |= suggestions_bar_context(article, only_user, hidden, selected_id)
+        context["only_mine"] = mine
     selected = after.get(selected_id)
     if selected is not None:
         read = selected_read(selected, visible, suggestions=not hidden)
         context.update(detail_context(membership, selected, read))
     return context
+
+
+def suggestions_bar_context(article, only_user, hidden: bool, selected_id) -> dict:
+    """The suggestions bar's figures, read for it alone: the open suggestions per kind
+    (hidden or not) and how many of them the text leaves to the list."""
+    open_ones = visible_annotations(article, only_user).filter(status=Status.SUGGESTED)
+    counts = kind_counts(open_ones)
+    pending = {kind: counts[kind] for kind in KINDS if counts.get(kind)}
+    dates = article.date_suggestions.count()
+    if dates:
+        pending["date"] = dates
+    undrawn = 0
+    limited = [name for name, spec in KINDS.items() if spec.drawn_per_paragraph is not None]
+    if not hidden and any(pending.get(kind) for kind in limited):
+        fields = ("pk", "kind", "start", "end", "status", "confidence")
+        rivals = list(open_ones.filter(kind__in=limited).only(*fields))
+        undrawn = len(rivals) - len(drawn_in_text(article.text, rivals, selected_id))
+    return {
+        "suggestions_bar": True,
+        "suggestions_hidden": hidden,
+        "pending_suggestions": pending,
+        "undrawn": undrawn,
+    }
 
 
 def _parts(text: str, visible, ranges, selected_id):

@@ -38,6 +38,11 @@ urlpatterns = [
         name="link_create",
     ),
     path(
+        "p/<slug:slug>/annotations/<int:annotation_id>/link-targets/",
+        views.link_targets,
+        name="link_targets",
+    ),
+    path(
         "p/<slug:slug>/annotations/<int:annotation_id>/sources/",
         views.source_search,
         name="source_search",

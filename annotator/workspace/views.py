@@ -35,6 +35,7 @@ from annotator.workspace.answers import (
     Before,
     change_context,
     detail_context,
+    link_targets_matching,
     only_mine,
     page_context,
     suggestions_hidden,
@@ -70,17 +71,24 @@ def workspace_update(request, membership, article, selected_id=None, *, status=2
 
 
 def workspace_changed(
-    request, membership, article, selected_id, touched: list[Before], *, status=200, extra=None
+    request,
+    membership,
+    article,
+    selected_id,
+    touched: list[Before],
+    *,
+    status=200,
+    extra=None,
+    suggestions=False,
 ):
-    """After a write of the workspace's own: htmx gets only what changed (answers.py:
-    the touched text parts, list items and counts, the panel), a plain request the page."""
+    """After a write: htmx gets only what changed (answers.py: the touched text parts,
+    list items and counts, the panel, the suggestions bar if they changed), a plain
+    request the page."""
     if not request.htmx:
         return workspace_update(request, membership, article, selected_id)
-    context = change_context(request, membership, article, selected_id, touched)
-    if context is None:  # an open suggestion changed: the suggestions bar too
-        return workspace_update(
-            request, membership, article, selected_id, status=status, extra=extra
-        )
+    context = change_context(
+        request, membership, article, selected_id, touched, suggestions=suggestions
+    )
     return render(request, f"{TEMPLATE}#changes", context | (extra or {}), status=status)
 
 
@@ -277,6 +285,18 @@ def link_create(request, slug, annotation_id):
     except services.SpanError as error:
         return workspace_refused(request, membership, annotation.article, str(error))
     return workspace_changed(request, membership, annotation.article, annotation.pk, [])
+
+
+@require_GET
+def link_targets(request, slug, annotation_id):
+    """The panel's link list filtered by what is typed above it (every word, any case)."""
+    membership, annotation = annotation_for_member(request.user, slug, annotation_id)
+    hidden = suggestions_hidden(request)
+    mine = only_mine(request, membership, annotation.article)
+    visible = visible_annotations(annotation.article, request.user if mine else None, not hidden)
+    read = selected_read(annotation, visible, suggestions=not hidden)
+    choices = link_targets_matching(annotation, read, request.GET.get("q", ""))
+    return render(request, f"{TEMPLATE}#link_options", {"link_choices": choices})
 
 
 @require_POST

@@ -3,8 +3,8 @@
 // by the server); a click on one posts the form, Esc leaves. The listeners run in the
 // capture phase so that, while pointing, a click on a highlight links it instead of
 // opening it (workspace.js) and Esc leaves the mode without closing the panel. Also: the
-// type-ahead filter of the fallback list, and the suggested-time chips that fill the
-// claimed-time field.
+// suggested-time chips that fill the claimed-time field, and keeping the choice in the
+// fallback list while its filter (htmx: the server filters every target) answers.
 
 const workspace = document.getElementById("workspace");
 let pointing = false;
@@ -75,22 +75,18 @@ document.addEventListener("keydown", (event) => {
   setPointing(true);
 }, true);
 
-// --- the fallback list: type to filter ------------------------------------------------
+// --- the fallback list: its filter (htmx) answers with new options; a choice made while
+// the answer was on its way stays chosen if that target is still listed.
 
-function filterTargets(input) {
-  const words = input.value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
-  const select = document.getElementById("link-to");
-  let first = null;
-  for (const option of select.options) {
-    const text = option.textContent.toLocaleLowerCase();
-    option.hidden = !words.every((word) => text.includes(word));
-    if (!option.hidden && !first) first = option;
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.target.id === "link-to") event.detail.target.dataset.chosen = event.detail.target.value;
+});
+document.body.addEventListener("htmx:afterSwap", (event) => {
+  const select = event.detail.target;
+  if (select.id !== "link-to" || !select.dataset.chosen) return;
+  if ([...select.options].some((option) => option.value === select.dataset.chosen)) {
+    select.value = select.dataset.chosen;
   }
-  if (first && select.selectedOptions[0]?.hidden !== false) first.selected = true;
-}
-
-document.addEventListener("input", (event) => {
-  if (event.target.id === "link-filter") filterTargets(event.target);
 });
 
 // --- the claimed-time chips -------------------------------------------------------------
@@ -102,13 +98,5 @@ function fillClaimed(value) {
   field.focus();
 }
 
-// The filter is for long lists, and needs this script: shown only then.
-function prepare() {
-  const filter = document.getElementById("link-filter");
-  const select = document.getElementById("link-to");
-  if (filter && select) filter.hidden = select.options.length < 6;
-  setPointing(pointing);
-}
-
-document.body.addEventListener("htmx:afterSettle", prepare);
-prepare();
+document.body.addEventListener("htmx:afterSettle", () => setPointing(pointing));
+setPointing(pointing);
