@@ -11,7 +11,8 @@ from annotator.demo.data import DEMO_SLUG
 from annotator.projects.models import Project
 
 # Text nodes holding U+202E must sit in an element that isolates its direction
-# (unicode-bidi: isolate, as dir="auto" and <bdi> give), or end the block they are in.
+# (unicode-bidi: isolate, as dir="auto" and <bdi> give), or end the block they are in,
+# or be in a paragraph of an article's text, which is its own bidi paragraph.
 LEAKING_OVERRIDES = """(rlo) => {
   const isolating = new Set(['isolate', 'plaintext', 'isolate-override']);
   const leaks = [];
@@ -31,6 +32,12 @@ LEAKING_OVERRIDES = """(rlo) => {
         break;
       }
       if (style.display !== 'inline' && style.display !== 'contents') {
+        // An article's text (unicode-bidi: plaintext: each line its own bidi paragraph):
+        // the override is the article's own and reorders nothing past its line's end.
+        if (style.unicodeBidi === 'plaintext' && element.closest('#article-text')) {
+          contained = true;
+          break;
+        }
         const after = document.createRange();
         after.setStartAfter(node);
         after.setEnd(element, element.childNodes.length);

@@ -4,9 +4,9 @@ part(s) a span touches instead of the whole text.
 A part is a paragraph (a line of the stored text) or, for a long paragraph, a piece of it
 cut after a space: a wire story pasted as one 20,000-character line still redraws a few
 hundred characters at a time. The text is immutable once annotated, so a part's index
-is its id for as long as it has spans. The "\\n" between paragraphs stays outside every
-part (plain text in the container), so swapping a part never touches it; textContent
-stays the stored text, character for character.
+is its id for as long as it has spans. The "\\n" ending a paragraph stays outside every
+part (in the paragraph's element, after its parts), so swapping a part never touches it;
+textContent stays the stored text, character for character.
 """
 
 import bisect
@@ -82,11 +82,14 @@ def text_parts(text: str, annotations, selected_id=None, only=None) -> list[Part
 
 
 def parts_html(text: str, parts: list[Part]) -> SafeString:
-    """The whole text: every part in its element, the paragraphs' "\\n" between them."""
-    out, position = [], 0
+    """The whole text: each paragraph (line) an element of its own, holding its parts and
+    its "\n", so that the browser gives every paragraph its own direction (CSS: block,
+    unicode-bidi: plaintext): alignment, arrow keys and any override in it stay there."""
+    out = []
     for part in parts:
-        out.append("\n" * text.count("\n", position, part.start))
+        if part.start == 0 or text[part.start - 1] == "\n":
+            out.append('<span class="paragraph">')
         out.append(f'<span class="text-part" id="text-part-{part.index}">{part.html}</span>')
-        position = part.end
-    out.append("\n" * text.count("\n", position))
+        if part.end == len(text) or text[part.end] == "\n":
+            out.append("\n</span>" if part.end < len(text) else "</span>")
     return mark_safe("".join(out))  # noqa: S308 (the parts' text is escaped by text_html)
