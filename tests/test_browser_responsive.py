@@ -151,7 +151,9 @@ def test_menu_folds_on_a_phone_and_opens_and_closes(phone_as, team, newsroom):
     assert not toggle.is_visible() and tokens.is_visible()
 
 
-def test_tagging_on_a_phone_opens_the_panel_in_view(phone_as, team, newsroom, drag_select):
+def test_tagging_on_a_phone_opens_the_panel_in_view(
+    phone_as, team, newsroom, drag_select, artifacts
+):
     page = phone_as(team["annotator"])
     page.goto(f"/p/{team.slug}/articles/{newsroom['flood'].pk}/")
     # Over the hedge "reportedly": the new claim is drawn in pieces around it.
@@ -162,6 +164,16 @@ def test_tagging_on_a_phone_opens_the_panel_in_view(phone_as, team, newsroom, dr
     assert page.locator("#detail").evaluate("el => getComputedStyle(el).position") == "fixed"
     panel = page.locator("#detail").bounding_box()
     assert panel["y"] >= 0 and panel["y"] + panel["height"] <= PHONE["height"] + 1
+    # "Saved" (for 5 s) shows at the top of the screen, not behind the sheet.
+    page.wait_for_selector("#save-status[data-state=saved]")
+    status = page.locator("#save-status").bounding_box()
+    assert status["y"] >= 0 and status["y"] + status["height"] <= panel["y"]
+    assert page.evaluate(
+        """() => { const box = document.getElementById('save-status').getBoundingClientRect();
+                   const top = document.elementFromPoint(box.x + 5, box.y + box.height / 2);
+                   return document.getElementById('save-status').contains(top); }"""
+    ), "something covers the save status"
+    page.screenshot(path=artifacts / "phone-saved-over-sheet.png")
     assert page.locator("#detail [data-action=close-detail]").is_visible()
     # ...and the words just tagged stay in view above it.
     page.wait_for_function(

@@ -303,11 +303,16 @@ const DRAFT_SKIP = new Set(["csrfmiddlewaretoken", "version", "q"]);
 const draftKey = (id) => `annotator-draft-${location.pathname}-${id}`;
 const isPost = (event) => (event.detail.requestConfig?.verb || "").toLowerCase() === "post";
 
+let saveStatusTimer;
+
 function setSaveStatus(text, state) {
   const box = document.getElementById("save-status");
   if (!box) return;
   box.textContent = text;
   box.dataset.state = state;
+  // "Saved" goes after a while (on a phone it floats over the page); errors stay.
+  clearTimeout(saveStatusTimer);
+  if (state === "saved") saveStatusTimer = setTimeout(() => setSaveStatus("", "idle"), 5000);
 }
 
 document.body.addEventListener("htmx:beforeRequest", (event) => {
