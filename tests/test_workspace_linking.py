@@ -286,6 +286,20 @@ def test_link_by_pointing_at_a_claim_and_esc_cancels(browser, live_server, team,
         assert page.locator("mark.is-link-target").count() == 0
         assert page.get_attribute("#detail [data-selected]", "data-selected") == str(hedge.pk)
 
+        # The keyboard: j steps to the next linkable claim after the hedge, k back; Esc.
+        page.keyboard.press("l")
+        page.keyboard.press("j")
+        candidates = "mark.is-link-candidate"
+        assert {
+            m for m in page.eval_on_selector_all(candidates, "ms => ms.map(m => m.dataset.id)")
+        } == {str(other.pk)}
+        assert "Fishing boats" in page.inner_text("#pointing-status")
+        page.keyboard.press("k")
+        assert page.eval_on_selector(candidates, "m => m.dataset.id") == str(claim.pk)
+        page.keyboard.press("Escape")
+        assert page.locator(candidates).count() == 0
+        assert not Link.objects.filter(from_annotation=hedge).exists()
+
         # The button enters it; a click on the claim links it (the hedge inside it too).
         page.click("#point-link")
         page.wait_for_selector("#pointing-status:not([hidden])")

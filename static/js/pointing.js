@@ -1,6 +1,7 @@
 // Linking by pointing. With an attribution or hedge open in the panel, "Link to a claim"
 // (or l) marks the spans it may link to (the ids in #pointing-form's data-targets, written
-// by the server); a click on one posts the form, Esc leaves. The listeners run in the
+// by the server); a click on one posts the form (or j / k to step to one, Enter), Esc
+// leaves. The listeners run in the
 // capture phase so that, while pointing, a click on a highlight links it instead of
 // opening it (workspace.js) and Esc leaves the mode without closing the panel. Also: the
 // suggested-time chips that fill the claimed-time field, and keeping the choice in the
@@ -8,6 +9,7 @@
 
 const workspace = document.getElementById("workspace");
 let pointing = false;
+let candidate = null; // the id j/k moved to, which Enter links (the keyboard's pointing)
 
 const pointingForm = () => document.getElementById("pointing-form");
 const targetIds = () => new Set((pointingForm()?.dataset.targets || "").split(" ").filter(Boolean));
@@ -18,6 +20,7 @@ function typing(target) {
 
 function setPointing(on) {
   pointing = on && Boolean(pointingForm());
+  candidate = null;
   const ids = targetIds();
   workspace?.classList.toggle("pointing", pointing);
   for (const mark of document.querySelectorAll("#article-text mark[data-id]")) {
@@ -29,6 +32,50 @@ function setPointing(on) {
   status.dataset.text ??= status.textContent;
   status.textContent = status.dataset.text;
   status.hidden = !pointing;
+  showCandidate();
+}
+
+// The keyboard's pointing: j / k step through the linkable highlights in text order,
+// starting after the annotation open in the panel; Enter links the one stepped to.
+function linkable() {
+  const ids = targetIds(), seen = new Set();
+  return [...document.querySelectorAll("#article-text mark[data-id]")].filter(
+    (mark) => ids.has(mark.dataset.id) && !seen.has(mark.dataset.id) && seen.add(mark.dataset.id));
+}
+
+function step(direction) {
+  const marks = linkable();
+  if (!marks.length) return;
+  let index = marks.findIndex((mark) => mark.dataset.id === candidate);
+  if (index === -1) {
+    const open = document.querySelector("#detail [data-selected]")?.dataset.selected;
+    const here = document.querySelector(`#article-text mark[data-id="${open}"]`);
+    const after = marks.findIndex((mark) => here?.compareDocumentPosition(mark) & Node.DOCUMENT_POSITION_FOLLOWING);
+    index = direction > 0 ? (after === -1 ? 0 : after) : (after === -1 ? marks.length : after) - 1;
+  } else {
+    index += direction;
+  }
+  candidate = marks[(index + marks.length) % marks.length].dataset.id;
+  showCandidate();
+}
+
+function showCandidate() {
+  for (const mark of document.querySelectorAll("#article-text mark.is-link-candidate")) {
+    mark.classList.remove("is-link-candidate");
+  }
+  if (!pointing || !candidate) return;
+  const pieces = [...document.querySelectorAll(`#article-text mark[data-id="${candidate}"]`)];
+  for (const mark of pieces) mark.classList.add("is-link-candidate");
+  pieces[0]?.scrollIntoView({ block: "center" });
+  const quote = pieces.map((mark) => mark.textContent).join("").slice(0, 60);
+  say(`Enter links “${quote}”; j / k for another, Esc cancels.`);
+}
+
+function link(id) {
+  const form = pointingForm();
+  setPointing(false);
+  form.elements.to.value = id;
+  form.requestSubmit();
 }
 
 function say(message) {
@@ -56,10 +103,7 @@ document.addEventListener("click", (event) => {
   event.stopPropagation();
   const mark = targetAt(event.target);
   if (!mark) return say("That highlight cannot be linked from here: click a marked one. Esc cancels.");
-  const form = pointingForm();
-  setPointing(false);
-  form.elements.to.value = mark.dataset.id;
-  form.requestSubmit();
+  link(mark.dataset.id);
 }, true);
 
 document.addEventListener("keydown", (event) => {
@@ -67,6 +111,12 @@ document.addEventListener("keydown", (event) => {
     event.stopPropagation();
     event.preventDefault();
     return setPointing(false);
+  }
+  if (pointing && !typing(event.target) && ["j", "k", "Enter"].includes(event.key)) {
+    event.stopPropagation();
+    event.preventDefault();
+    if (event.key === "Enter") return candidate ? link(candidate) : step(1);
+    return step(event.key === "j" ? 1 : -1);
   }
   if (event.key !== "l" || event.ctrlKey || event.metaKey || event.altKey) return;
   if (typing(event.target) || !pointingForm()) return;
