@@ -94,7 +94,10 @@ def page_context(request, membership, article, selected_id=None, form=None) -> d
     mine = only_mine(request, membership, article)
     hidden = suggestions_hidden(request)
     data = workspace_read(article, only_user=request.user if mine else None, suggestions=not hidden)
-    selected = data.by_id.get(selected_id)
+    selected = None
+    if selected_id in data.by_id:
+        related = ("created_by", "cited_source", "event")
+        selected = Annotation.objects.select_related(*related).get(pk=selected_id)
     drawn = drawn_in_text(article.text, data.annotations, selected_id)
     parts = text_parts(article.text, drawn, selected_id)
     context = _common(request, membership, article) | {

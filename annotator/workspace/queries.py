@@ -32,6 +32,9 @@ class WorkspaceData:
     pending: dict[str, int]  # open suggestions per kind ("date" for claimed times)
 
 
+LISTED_FIELDS = ("kind", "start", "end", "quote", "status", "confidence", "created_by_id")
+
+
 def workspace_read(article, only_user=None, suggestions=True) -> WorkspaceData:
     """All annotations of an article in text order (or only `only_user`'s and the open
     suggestions; none of those when not `suggestions`), their links indexed both ways, the
@@ -39,11 +42,10 @@ def workspace_read(article, only_user=None, suggestions=True) -> WorkspaceData:
     annotations = Annotation.objects.filter(article=article)
     if only_user is not None:
         annotations = annotations.filter(Q(created_by=only_user) | Q(status=Status.SUGGESTED))
-    annotations = list(
-        annotations.select_related("created_by", "cited_source", "event").order_by(
-            "start", "-end", "pk"
-        )
-    )
+    # Only what the text, the list and the link lists draw: on 1,000 spans the rest (notes,
+    # times, authors) costs more to load than the page takes to draw. The panel reads its
+    # one annotation in full (answers.page_context).
+    annotations = list(annotations.only(*LISTED_FIELDS).order_by("start", "-end", "pk"))
     by_id = {a.pk: a for a in annotations}
     links_out, links_in = defaultdict(list), defaultdict(list)
     for link in Link.objects.filter(from_annotation__article=article).order_by("pk"):
@@ -186,15 +188,12 @@ def selected_read(annotation: Annotation, visible, suggestions=True) -> Selected
 
 
 def in_ranges(visible, ranges):
-    """The visible annotations overlapping any [start, end) of `ranges`, in text order."""
+    """The visible annotations overlapping any [start, end) of `ranges`, in text order,
+    with what the text draws of them."""
     overlap = Q(pk__in=[])
     for start, end in ranges:
         overlap |= Q(start__lt=max(end, start + 1), end__gt=start)
-    return list(
-        visible.filter(overlap)
-        .select_related("created_by", "cited_source", "event")
-        .order_by("start", "-end", "pk")
-    )
+    return list(visible.filter(overlap).only(*LISTED_FIELDS).order_by("start", "-end", "pk"))
 
 
 def kind_counts(visible) -> dict[str, int]:
