@@ -222,3 +222,42 @@ def test_deciding_a_suggestion_answers_its_paragraphs_and_the_suggestions_bar(
     assert f'<li id="ann-item-{offers[1].pk}" hx-swap-oob="delete">' in body
     assert "No open suggestions." in body
     assert not Annotation.objects.filter(pk=offers[1].pk).exists()
+
+
+def test_deciding_a_suggested_claim_draws_the_next_one_waiting_in_its_paragraph(login, team):
+    """Two suggested claims are drawn per paragraph; rejecting one brings the third in,
+    even when it sits in another part of a long paragraph."""
+    sentences = [
+        "The harbour master said forty boats stayed in port on Monday.",
+        "Fishermen said the catch had fallen by half since the spring.",
+        "A ferry captain said the northern channel was closed to traffic.",
+        "Dock workers said the cranes would stay idle until the weekend.",
+    ]
+    article = factories.article(team.project, " ".join(sentences))  # one 250-character line
+    offers = [
+        factories.span(article, quote, status="suggested", confidence=confidence)
+        for quote, confidence in zip(sentences[:3], (0.9, 0.8, 0.7), strict=True)
+    ]
+    client = login(team["annotator"])
+    page = client.get(reverse("workspace:article", args=[team.slug, article.pk])).content
+    assert f'data-id="{offers[2].pk}"'.encode() not in page  # waits in the list
+    url = reverse("suggestions:decide", args=[team.slug, offers[0].pk])
+    body = client.post(url, {"decision": "reject"}, **HTMX).content.decode()
+    parts = [i for i in oob_ids(body) if i.startswith("text-part-")]
+    assert len(parts) >= 2  # the whole paragraph
+    assert f'data-id="{offers[2].pk}"' in body  # now drawn
+    assert "more wait" not in body
+
+
+def test_a_long_quote_of_few_characters_is_listed_whole(login, team):
+    """The list cuts quotes at 80 characters as people see them: vocalised Arabic has
+    more code points than characters."""
+    quote = "قَالَ المَسؤُولُ إِنَّ القَافِلَةَ غَادَرَت"  # 44 code points, fewer characters
+    text = f"{quote} {quote}"
+    article = factories.article(team.project, text, language="ar")
+    span = factories.span(article, text, by=team["annotator"])
+    assert len(span.quote) > 80
+    page = login(team["annotator"]).get(reverse("workspace:article", args=[team.slug, article.pk]))
+    item = re.search(rf'id="ann-item-{span.pk}".*?</li>', page.content.decode(), re.S).group()
+    assert html.escape(text) in item or text in html.unescape(item)
+    assert "…" not in item

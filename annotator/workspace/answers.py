@@ -30,6 +30,7 @@ UNDO_KEY = "undo-article-{}"
 # The panel's list of link targets shows the nearest ones; its filter asks the server
 # for the rest (views.link_targets), so a hedge's panel stays small on a long article.
 LINK_CHOICES = 30
+LIMITED_KINDS = {name for name, spec in KINDS.items() if spec.drawn_per_paragraph is not None}
 WHO_KEY = "who-article-{}"
 HIDE_SUGGESTIONS_KEY = "hide-suggestions"
 SPAN_MOVES = [
@@ -97,7 +98,7 @@ def page_context(request, membership, article, selected_id=None, form=None) -> d
     selected = None
     if selected_id in data.by_id:
         related = ("created_by", "cited_source", "event")
-        selected = Annotation.objects.select_related(*related).get(pk=selected_id)
+        selected = Annotation.objects.select_related(*related).filter(pk=selected_id).first()
     drawn = drawn_in_text(article.text, data.annotations, selected_id)
     parts = text_parts(article.text, drawn, selected_id)
     context = _common(request, membership, article) | {
@@ -182,6 +183,14 @@ def change_context(
     ranges = [(b.start, b.end) for b in touched if b.kind] + [
         (a.start, a.end) for a in after.values()
     ]
+    # A decided (or new) suggestion of a kind drawn only a few per paragraph frees or takes
+    # a place there: the whole paragraph is redrawn, so the next in line shows.
+    ranges += [
+        _line(article.text, start, end)
+        for kind, status, start, end in [(b.kind, b.status, b.start, b.end) for b in touched]
+        + [(a.kind, a.status, a.start, a.end) for a in after.values()]
+        if status == Status.SUGGESTED and kind in LIMITED_KINDS
+    ]
     context = _common(request, membership, article) | {
         "text_parts": _parts(article.text, visible, ranges, selected_id),
         **_list_changes(visible, touched, after),
@@ -207,7 +216,7 @@ def suggestions_bar_context(article, only_user, hidden: bool, selected_id) -> di
     if dates:
         pending["date"] = dates
     undrawn = 0
-    limited = [name for name, spec in KINDS.items() if spec.drawn_per_paragraph is not None]
+    limited = LIMITED_KINDS
     if not hidden and any(pending.get(kind) for kind in limited):
         fields = ("pk", "kind", "start", "end", "status", "confidence")
         rivals = list(open_ones.filter(kind__in=limited).only(*fields))
@@ -227,7 +236,7 @@ def _parts(text: str, visible, ranges, selected_id):
     touched = parts_touched(text, ranges)
     bounds = [part_bounds(text)[index] for index in touched]
     annotations = in_ranges(visible, bounds) if bounds else []
-    limited = [name for name, spec in KINDS.items() if spec.drawn_per_paragraph is not None]
+    limited = LIMITED_KINDS
     if any(a.status == Status.SUGGESTED and a.kind in limited for a in annotations):
         lines = [_line(text, start, end) for start, end in bounds]
         rivals = in_ranges(visible.filter(status=Status.SUGGESTED, kind__in=limited), lines)

@@ -19,9 +19,11 @@ function typing(target) {
 }
 
 function setPointing(on) {
+  const was = pointing;
   pointing = on && Boolean(pointingForm());
-  candidate = null;
   const ids = targetIds();
+  // Another swap (a poll, a save) keeps the highlight stepped to while it can be linked.
+  if (pointing !== was || !ids.has(candidate)) candidate = null;
   workspace?.classList.toggle("pointing", pointing);
   for (const mark of document.querySelectorAll("#article-text mark[data-id]")) {
     mark.classList.toggle("is-link-target", pointing && ids.has(mark.dataset.id));
@@ -112,7 +114,8 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     return setPointing(false);
   }
-  if (pointing && !typing(event.target) && ["j", "k", "Enter"].includes(event.key)) {
+  const modified = event.ctrlKey || event.metaKey || event.altKey;
+  if (pointing && !modified && !typing(event.target) && ["j", "k", "Enter"].includes(event.key)) {
     event.stopPropagation();
     event.preventDefault();
     if (event.key === "Enter") return candidate ? link(candidate) : step(1);
@@ -133,7 +136,10 @@ document.body.addEventListener("htmx:beforeSwap", (event) => {
 });
 document.body.addEventListener("htmx:afterSwap", (event) => {
   const select = event.detail.target;
-  if (select.id !== "link-to" || !select.dataset.chosen) return;
+  if (select.id !== "link-to") return;
+  // "Nothing matches": nothing to link until the filter finds something.
+  const link = select.form?.querySelector("button[type=submit]");
+  if (link) link.disabled = !select.querySelector("option:not([disabled])");
   if ([...select.options].some((option) => option.value === select.dataset.chosen)) {
     select.value = select.dataset.chosen;
   }

@@ -29,7 +29,10 @@ def _detail_url(project) -> str:
 
 
 def _short(quote: str) -> str:
-    return quote if len(quote) <= QUOTE_CHARS else _QUOTE_START.match(quote).group() + "…"
+    if len(quote) <= QUOTE_CHARS:
+        return quote
+    start = _QUOTE_START.match(quote)
+    return quote if start.end() == len(quote) else start.group() + "…"
 
 
 def _item(annotation, detail_url: str, oob: bool = False) -> str:
