@@ -190,6 +190,22 @@ def live_demo(transactional_db, live_server):
     return live_server
 
 
+def _logged_in(browser, base_url, username, password, viewport, contexts, problems):
+    """A new browser context's page, logged in through the login form; its JS errors and
+    CSP violations collected in `problems` (the fixtures fail the test on any)."""
+    context = browser.new_context(base_url=base_url, **({"viewport": viewport} if viewport else {}))
+    contexts.append(context)
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return page
+
+
 @pytest.fixture
 def page_as(browser, live_demo, settings):
     """page_as(username) -> a Playwright page logged in as that demo user. Fails the test
@@ -198,22 +214,8 @@ def page_as(browser, live_demo, settings):
     contexts, problems = [], []
 
     def make(username):
-        context = browser.new_context(
-            base_url=live_demo.url, viewport={"width": 1400, "height": 1000}
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-        page.on(
-            "console",
-            lambda msg: problems.append(msg.text) if msg.type == "error" else None,
-        )
-        page.goto("/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login/" not in url)
-        return page
+        viewport = {"width": 1400, "height": 1000}
+        return _logged_in(browser, live_demo.url, username, "demo", viewport, contexts, problems)
 
     yield make
     for context in contexts:
@@ -268,19 +270,15 @@ def live_pages(browser, live_server):
     contexts, problems = [], []
 
     def make(user, viewport=None):
-        context = browser.new_context(
-            base_url=live_server.url, **({"viewport": viewport} if viewport else {})
+        return _logged_in(
+            browser,
+            live_server.url,
+            user.username,
+            factories.PASSWORD,
+            viewport,
+            contexts,
+            problems,
         )
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-        page.goto("/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", factories.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login/" not in url)
-        return page
 
     yield make
     for context in contexts:

@@ -246,41 +246,11 @@ def test_retrain_button_is_for_reviewers_and_the_worker_trains(
     assert "12 decisions (6 accepted, 6 rejected)" in page
 
 
-@pytest.fixture
-def page_as(browser, live_server, team):
-    """page_as(user) -> a Playwright page on the live server, logged in as that user. Fails
-    the test on any JavaScript error or CSP violation."""
-    contexts, problems = [], []
-
-    def make(user):
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1400, "height": 1000}
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JS error: {error}"))
-        page.on(
-            "console",
-            lambda msg: problems.append(msg.text) if msg.type == "error" else None,
-        )
-        page.goto("/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", factories.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login/" not in url)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not problems, problems
-
-
 @pytest.mark.browser
-def test_reviewer_retrains_from_the_page(page_as, team, settings, artifacts):
+def test_reviewer_retrains_from_the_page(live_pages, team, settings, artifacts):
     decide_like_the_editors(team.project, team["reviewer"], articles=3, arabic=1)
     settings.TASKS = IMMEDIATE  # the button's task runs at once, in the server
-    page = page_as(team["reviewer"])
+    page = live_pages(team["reviewer"], {"width": 1400, "height": 1000})
     page.goto(f"/p/{team.slug}/suggestions/")
     section = page.inner_text("#claim-ranker")
     assert "No model yet" in section and "16 decided claim candidates (8 accepted, 8" in section

@@ -216,10 +216,9 @@ def suggestions_bar_context(article, only_user, hidden: bool, selected_id) -> di
     if dates:
         pending["date"] = dates
     undrawn = 0
-    limited = LIMITED_KINDS
-    if not hidden and any(pending.get(kind) for kind in limited):
+    if not hidden and any(pending.get(kind) for kind in LIMITED_KINDS):
         fields = ("pk", "kind", "start", "end", "status", "confidence")
-        rivals = list(open_ones.filter(kind__in=limited).only(*fields))
+        rivals = list(open_ones.filter(kind__in=LIMITED_KINDS).only(*fields))
         undrawn = len(rivals) - len(drawn_in_text(article.text, rivals, selected_id))
     return {
         "suggestions_bar": True,
@@ -236,10 +235,10 @@ def _parts(text: str, visible, ranges, selected_id):
     touched = parts_touched(text, ranges)
     bounds = [part_bounds(text)[index] for index in touched]
     annotations = in_ranges(visible, bounds) if bounds else []
-    limited = LIMITED_KINDS
-    if any(a.status == Status.SUGGESTED and a.kind in limited for a in annotations):
+    if any(a.status == Status.SUGGESTED and a.kind in LIMITED_KINDS for a in annotations):
         lines = [_line(text, start, end) for start, end in bounds]
-        rivals = in_ranges(visible.filter(status=Status.SUGGESTED, kind__in=limited), lines)
+        suggested = visible.filter(status=Status.SUGGESTED, kind__in=LIMITED_KINDS)
+        rivals = in_ranges(suggested, lines)
         annotations = list({a.pk: a for a in annotations + rivals}.values())
     return text_parts(text, drawn_in_text(text, annotations, selected_id), selected_id, touched)
 
