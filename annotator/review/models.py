@@ -6,10 +6,11 @@ from django.db import models
 from annotator.articles.models import Article
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Assignment(models.Model):
     """An owner asks `user` to annotate `article` (several people may share one article,
-    which is how agreement between annotators is measured)."""
+    which is how agreement between annotators is measured). Each assignee marks their own
+    work ready (`ready_at`); the article is ready for review when all have."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
     user = models.ForeignKey(
@@ -23,6 +24,7 @@ class Assignment(models.Model):
         related_name="assignments_made",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
