@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "annotator.exports",
     "annotator.review",
     "annotator.suggestions",
+    "annotator.teams",
     "annotator.demo",
 ]
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("annotator.exports.urls")),
     path("", include("annotator.projects.urls")),
     path("", include("annotator.review.urls")),
+    path("", include("annotator.teams.urls")),
 ]
