@@ -261,3 +261,22 @@ def test_a_long_quote_of_few_characters_is_listed_whole(login, team):
     item = re.search(rf'id="ann-item-{span.pk}".*?</li>', page.content.decode(), re.S).group()
     assert html.escape(text) in item or text in html.unescape(item)
     assert "…" not in item
+
+
+def test_a_span_over_an_open_suggestion_takes_its_list_item_over(login, team):
+    """The person's span takes the suggestion over (one span, same id): the answer replaces
+    the suggestion's list item rather than adding a second one beside it."""
+    text = "Officials said about 40 lorries crossed the bridge on Sunday.\nSecond line."
+    article = factories.article(team.project, text)
+    quote = "about 40 lorries crossed the bridge"
+    offer = factories.span(article, quote, status="suggested", kind="claim")
+    # A second claim, so the group is not redrawn whole (it is when it holds one item).
+    factories.span(article, "Second line", kind="claim", by=team["annotator"])
+    start = text.index(quote)
+    data = {"kind": "claim", "start": start, "end": start + len(quote), "quote": quote}
+    body = login(team["annotator"]).post(create_url(team, article), data, **HTMX)
+    assert body.status_code == 200
+    content = body.content.decode()
+    assert Annotation.objects.filter(article=article).count() == 2
+    assert f'id="ann-item-{offer.pk}"' in content
+    assert "afterend:#ann-item-" not in content and "afterbegin:#ann-items-" not in content

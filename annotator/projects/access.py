@@ -24,6 +24,7 @@ def membership_or_404(user, slug: str, minimum: str = Role.ANNOTATOR) -> Members
     )
     if membership is None:
         raise Http404("No such project.")
+    membership.user = user  # the one asked for: no query when a page reads it
     if not membership.has_role(minimum):
         raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role.")
     return membership

@@ -139,7 +139,7 @@ def detail_context(membership, annotation, read: SelectedRead, form=None) -> dic
         "editable": can_edit(membership, annotation),
         "span_moves": SPAN_MOVES,
         "form": form or DetailForm.for_annotation(annotation),
-        "history": annotation_history(annotation),
+        "history": annotation_history(annotation, viewer=membership.user),
         "links_out": read.links_out,
         "links_in": read.links_in,
         "link_targets": read.link_targets,  # every one: pointing marks them all

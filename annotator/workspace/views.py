@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from annotator.annotations import services
 from annotator.annotations.access import annotation_for_member, article_for_member
 from annotator.annotations.kinds import KINDS, link_between
-from annotator.annotations.models import Annotation, Link
+from annotator.annotations.models import Annotation, Link, Status
 from annotator.annotations.offsets import adjust_span
 from annotator.articles.services import ArticleError, article_status_set
 from annotator.htmx import changed, refused
@@ -128,7 +128,11 @@ def annotation_create(request, slug, article_id):
         )
     except services.SpanError as error:
         return workspace_refused(request, membership, article, str(error))
-    return workspace_changed(request, membership, article, annotation.pk, [Before(annotation.pk)])
+    was = getattr(annotation, "taken_over", None)  # an open suggestion, now this span
+    before = Before(annotation.pk, was.kind, was.start, was.end, Status.SUGGESTED) if was else None
+    return workspace_changed(
+        request, membership, article, annotation.pk, [before or Before(annotation.pk)]
+    )
 
 
 @require_GET
