@@ -168,12 +168,21 @@ def involves_suggestions(touched: list[Before], after: dict) -> bool:
 
 
 def change_context(
-    request, membership, article, selected_id, touched: list[Before], *, suggestions=False
+    request,
+    membership,
+    article,
+    selected_id,
+    touched: list[Before],
+    *,
+    suggestions=False,
+    new_span=False,
 ) -> dict:
     """Only what the write changed: the text parts its spans touched (before and after)
     and the one selected now, their list items (replaced, deleted, inserted at their
     place), the counts, the panel; the suggestions bar when a write concerns open
-    suggestions (or `suggestions`, e.g. a suggested time decided)."""
+    suggestions (or `suggestions`, e.g. a suggested time decided). `new_span`: the
+    selected span was made by this write, so nothing links to it and no time is
+    suggested for it yet (two queries fewer on the commonest save)."""
     mine = only_mine(request, membership, article)
     hidden = suggestions_hidden(request)
     visible = visible_annotations(article, request.user if mine else None, not hidden)
@@ -201,7 +210,7 @@ def change_context(
         context["only_mine"] = mine
     selected = after.get(selected_id)
     if selected is not None:
-        read = selected_read(selected, visible, suggestions=not hidden)
+        read = selected_read(selected, visible, suggestions=not hidden, new_span=new_span)
         context.update(detail_context(membership, selected, read))
     return context
 

@@ -171,19 +171,23 @@ def selected_from(data: WorkspaceData, annotation: Annotation) -> SelectedRead:
     )
 
 
-def selected_read(annotation: Annotation, visible, suggestions=True) -> SelectedRead:
+def selected_read(
+    annotation: Annotation, visible, suggestions=True, new_span=False
+) -> SelectedRead:
     """The panel's reads for one annotation alone, in at most three queries whatever the
-    article's size (`visible`: visible_annotations())."""
+    article's size (`visible`: visible_annotations()); one for a span just made
+    (`new_span`: it has no links and no suggested times yet)."""
     links_out, links_in = [], []
     links = Link.objects.filter(Q(from_annotation=annotation) | Q(to_annotation=annotation))
-    for link in links.select_related("from_annotation", "to_annotation").order_by("pk"):
+    ends = ("from_annotation", "to_annotation")
+    for link in [] if new_span else links.select_related(*ends).order_by("pk"):
         link.source, link.target = link.from_annotation, link.to_annotation
         (links_out if link.from_annotation_id == annotation.pk else links_in).append(link)
     kinds = [link.target for link in links_from(annotation.kind)]
     candidates = visible.filter(kind__in=kinds).order_by("start", "-end", "pk") if kinds else []
     targets = link_targets(annotation, list(candidates), links_out)
     # The suggestions app's suggested times, through the reverse relation.
-    dates = annotation.date_suggestions.order_by("start") if suggestions else []
+    dates = annotation.date_suggestions.order_by("start") if suggestions and not new_span else []
     return SelectedRead(list(links_out), list(links_in), list(targets), list(dates))
 
 

@@ -80,6 +80,7 @@ def workspace_changed(
     status=200,
     extra=None,
     suggestions=False,
+    new_span=False,
 ):
     """After a write: htmx gets only what changed (answers.py: the touched text parts,
     list items and counts, the panel, the suggestions bar if they changed), a plain
@@ -87,7 +88,13 @@ def workspace_changed(
     if not request.htmx:
         return workspace_update(request, membership, article, selected_id)
     context = change_context(
-        request, membership, article, selected_id, touched, suggestions=suggestions
+        request,
+        membership,
+        article,
+        selected_id,
+        touched,
+        suggestions=suggestions,
+        new_span=new_span,
     )
     return render(request, f"{TEMPLATE}#changes", context | (extra or {}), status=status)
 
@@ -130,8 +137,9 @@ def annotation_create(request, slug, article_id):
         return workspace_refused(request, membership, article, str(error))
     was = getattr(annotation, "taken_over", None)  # an open suggestion, now this span
     before = Before(annotation.pk, was.kind, was.start, was.end, Status.SUGGESTED) if was else None
+    touched = [before or Before(annotation.pk)]
     return workspace_changed(
-        request, membership, article, annotation.pk, [before or Before(annotation.pk)]
+        request, membership, article, annotation.pk, touched, new_span=was is None
     )
 
 
