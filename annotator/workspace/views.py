@@ -80,7 +80,7 @@ def workspace_changed(
     status=200,
     extra=None,
     suggestions=False,
-    new_span=False,
+    made=None,
 ):
     """After a write: htmx gets only what changed (answers.py: the touched text parts,
     list items and counts, the panel, the suggestions bar if they changed), a plain
@@ -94,7 +94,7 @@ def workspace_changed(
         selected_id,
         touched,
         suggestions=suggestions,
-        new_span=new_span,
+        made=made,
     )
     return render(request, f"{TEMPLATE}#changes", context | (extra or {}), status=status)
 
@@ -139,7 +139,7 @@ def annotation_create(request, slug, article_id):
     before = Before(annotation.pk, was.kind, was.start, was.end, Status.SUGGESTED) if was else None
     touched = [before or Before(annotation.pk)]
     return workspace_changed(
-        request, membership, article, annotation.pk, touched, new_span=was is None
+        request, membership, article, annotation.pk, touched, made=None if was else annotation
     )
 
 
