@@ -88,6 +88,7 @@ class KindFields(Input):
     claimed_at: datetime | None = None
     claimed_precision: str | None = None
     cited_source_id: int | None = None
+    # Any HedgeType: the project's hedge_types setting governs the workspace panel only.
     hedge_type: str | None = None
 
 

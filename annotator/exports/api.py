@@ -8,7 +8,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from annotator.exports.dataset_import import dataset_import
-from annotator.exports.formats import FORMATS, export_keys
+from annotator.exports.formats import BUNDLE_KEY, FORMATS, bundle_formats_clean, export_keys
 from annotator.exports.records import Selection
 from annotator.exports.streams import UnknownFormat, export_stream
 from annotator.projects.access import membership_or_404
@@ -19,10 +19,12 @@ router = Router(tags=["datasets"])
 
 class ExportQuery(Schema):
     # Checked against the registry when called (formats.py), so a new format needs no
-    # change here.
-    format: str = Field("jsonl", description=f"One of {', '.join(export_keys())}")
+    # change here. Left out, each follows the project's settings (see the description).
+    format: str | None = Field(None, description=f"One of {', '.join(export_keys())}")
+    # Not from the settings: a pipeline asking for approved annotations keeps getting
+    # only those whatever an owner ticks on the export page.
     include_all: bool = False
-    bundle_formats: str = Field(",".join(FORMATS), description="With format=zip, comma-separated")
+    bundle_formats: str | None = Field(None, description="With format=zip, comma-separated")
 
 
 class ExportRefused(Schema):
@@ -52,21 +54,39 @@ class DatasetImportOut(Schema):
         "`format`: "
         + ", ".join(f"{f.key} ({f.label})" for f in FORMATS.values())
         + " or zip (a bundle of `bundle_formats` with a dataset card). "
-        "Approved annotations only unless `include_all`. Reviewers and owners only."
+        "Approved annotations only unless `include_all`. Reviewers and owners only.\n\n"
+        "Left out, they follow the project's settings, as the export page does: no `format` "
+        "exports the project's export formats (one of them as it is, several as a zip; "
+        "JSONL when it has none), no `bundle_formats` bundles them (every format when it "
+        "has none). `include_all` is false unless given."
     ),
     response={200: None, 403: dict, 404: dict, 422: ExportRefused},
 )
 def dataset_export(request, slug: str, query: Query[ExportQuery]):
     membership = membership_or_404(request.user, slug, Role.REVIEWER)
-    bundle = [k for k in query.bundle_formats.split(",") if k in FORMATS]
-    selection = Selection(membership.project, query.include_all)
+    project = membership.project
+    key, bundle = _export_choice(project, query)
     try:
-        export = export_stream(selection, query.format, bundle)
+        export = export_stream(Selection(project, query.include_all), key, bundle)
     except UnknownFormat as error:
         return Status(422, {"detail": str(error)})
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
+
+
+def _export_choice(project, query: ExportQuery) -> tuple[str, list[str]]:
+    """(format key, bundle formats): the query's, else the project's export formats."""
+    defaults = bundle_formats_clean(project.export_formats)
+    if query.bundle_formats is not None:
+        bundle = [k for k in query.bundle_formats.split(",") if k in FORMATS]
+    else:
+        bundle = defaults if project.export_formats else list(FORMATS)
+    if query.format is not None:
+        return query.format, bundle
+    if len(defaults) == 1:
+        return defaults[0], defaults
+    return BUNDLE_KEY, defaults
 
 
 @router.post(

@@ -1,6 +1,6 @@
 from django import forms
 
-from annotator.exports.formats import BUNDLE_KEY, FORMATS
+from annotator.exports.formats import BUNDLE_KEY, FORMATS, bundle_formats_clean
 
 
 def format_choices() -> list[tuple[str, str]]:
@@ -26,6 +26,17 @@ class ExportForm(forms.Form):
     )
     # Set by the "bundle" button: a .zip with a dataset card even for one format.
     bundle = forms.BooleanField(required=False)
+
+    @classmethod
+    def for_project(cls, project) -> "ExportForm":
+        """The unbound form as the project's settings start it (Project.export_formats,
+        export_include_all)."""
+        return cls(
+            initial={
+                "formats": bundle_formats_clean(project.export_formats),
+                "annotations": "all" if project.export_include_all else "approved",
+            }
+        )
 
     def export_choice(self) -> tuple[str, list[str], bool]:
         """(format key, bundle formats, include_all) for export_stream()."""

@@ -39,7 +39,7 @@ def export_page(request, slug):
     membership = membership_or_404(request.user, slug, Role.REVIEWER)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return _page(request, membership, ExportForm(), ImportForm())
+    return _page(request, membership, ExportForm.for_project(membership.project), ImportForm())
 
 
 def export_download(request, slug):
@@ -99,7 +99,9 @@ def dataset_upload(request, slug):
         return HttpResponseNotAllowed(["POST"])
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _page(request, membership, ExportForm(), form, status=422)
+        return _page(
+            request, membership, ExportForm.for_project(membership.project), form, status=422
+        )
     if form.cleaned_data["file"].size > INLINE_IMPORT_BYTES:
         dataset_import_create(
             project=membership.project,
@@ -117,7 +119,7 @@ def dataset_upload(request, slug):
     return _page(
         request,
         membership,
-        ExportForm(),
+        ExportForm.for_project(membership.project),
         ImportForm(),
         report=report,  # a full page either way: the report lists the lines that failed
     )

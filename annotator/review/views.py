@@ -183,11 +183,16 @@ def edit(request, slug, annotation_id):
             "project": membership.project,
             "selected": annotation,
             "selected_kind": KINDS.get(annotation.kind),
-            "form": DetailForm.for_annotation(annotation),
+            "form": DetailForm.for_annotation(annotation, membership.project),
             "events": Event.objects.filter(project=membership.project).order_by("title"),
         }
         return render(request, "review/article.html#edit_form", context)
-    form = DetailForm(request.POST, project=membership.project, article=article)
+    form = DetailForm(
+        request.POST,
+        project=membership.project,
+        article=article,
+        hedge_type=annotation.hedge_type,
+    )
     if not form.is_valid():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         return _error(request, membership, article, message or "Check the fields.")

@@ -70,6 +70,9 @@ FOLDS = 5
 RULES_WEIGHT = 3.0
 RANDOM_STATE = 0
 WANTED = (Decision.ACCEPTED, Decision.EDITED)
+# Project.claim_ranker_on off: no training, no scoring, and the rules order the candidates
+# (any model and scores are kept, unused, for when it is switched on again).
+RANKER_OFF = "Claim ranker: off in this project’s settings."
 
 
 @dataclass
@@ -189,6 +192,8 @@ def ranker_evaluate(quotes: list[str], labels: list[bool], confidences) -> Evalu
 def claim_ranker_train(*, project) -> TrainResult:
     """Learn from the project's claim decisions, store the model with its figures and score
     the pending claim suggestions. With too few decisions, any old model goes."""
+    if not project.claim_ranker_on:
+        return TrainResult(trained=False, message=RANKER_OFF)
     rows = list(
         _claim_decisions(project)
         .order_by("-decided_at", "-pk")
@@ -299,10 +304,15 @@ def claim_scores_refresh(*, ranker: ClaimRanker) -> int:
 
 
 def claim_candidates_score(*, project_id: int, annotations: list[Annotation]) -> int:
-    """Score new claim suggestions (suggestions_run) when the project's model is in use."""
+    """Score new claim suggestions (suggestions_run) when the project's model is in use (and
+    the ranker is on in its settings)."""
     if not annotations:
         return 0
-    ranker = ClaimRanker.objects.filter(project_id=project_id).defer("model").first()
+    ranker = (
+        ClaimRanker.objects.filter(project_id=project_id, project__claim_ranker_on=True)
+        .defer("model")
+        .first()
+    )
     pipeline = ranker_pipeline(ranker) if ranker and ranker.in_use else None
     if pipeline is None:
         return 0

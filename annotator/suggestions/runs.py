@@ -14,6 +14,7 @@ from annotator.annotations.kinds import ATTRIBUTION, CLAIM, HEDGE, link_between
 from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import annotation_create, link_create
 from annotator.articles.models import Article
+from annotator.projects.models import Project
 from annotator.sources.models import Source
 from annotator.suggestions import ranker
 from annotator.suggestions.attributions import SourceRef
@@ -59,6 +60,11 @@ def disabled_rules(project) -> set[str]:
     )
 
 
+def suggesters_off(project_id: int) -> set[str]:
+    """The suggesters the project's settings switch off (Project.suggesters_off)."""
+    return set(Project.objects.values_list("suggesters_off", flat=True).get(pk=project_id))
+
+
 def suggestions_run(*, article: Article, user=None) -> RunResult:
     """Store the suggesters' proposals for `article` as suggestions.
 
@@ -74,6 +80,11 @@ def suggestions_run(*, article: Article, user=None) -> RunResult:
         [SourceRef(s.pk, (s.name, *s.aliases)) for s in sources.values()],
         disabled_rules(article.project_id),
     )
+    # A suggester switched off in the project's settings proposes nothing; the engine still
+    # reads what it finds (a claim's features are its attributions and dates), so the
+    # others' suggestions do not change with it.
+    off = suggesters_off(article.project_id)
+    found = [suggestion for suggestion in found if suggestion.suggester not in off]
     result = RunResult()
     with transaction.atomic():
         # One run at a time per article, so two runs cannot create the same suggestion.

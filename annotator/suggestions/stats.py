@@ -5,7 +5,7 @@ thresholds to switch rules off)."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Case, Count, F, When
 from django.db.models.functions import Coalesce
 
 from annotator.annotations.models import Annotation, Status
@@ -47,11 +47,15 @@ class RuleStats:
 
 def pending_suggestions(*, article: Article, kind: str | None = None):
     """The article's undecided span suggestions, most confident first. Claim candidates are
-    ranked by the project's claim ranker when it is in use (ClaimScore), else by the rules."""
+    ranked by the project's claim ranker when it is in use (ClaimScore) and on in the
+    project's settings, else by the rules."""
     queryset = Annotation.objects.filter(article=article, status=Status.SUGGESTED)
     if kind:
         queryset = queryset.filter(kind=kind)
-    rank = Coalesce("claim_score__score", "confidence")
+    ranked = Case(
+        When(article__project__claim_ranker_on=True, then=F("claim_score__score")), default=None
+    )
+    rank = Coalesce(ranked, "confidence")
     return queryset.order_by(rank.desc(nulls_last=True), "start", "pk")
 
 

@@ -111,7 +111,10 @@ def claim_ranker_enqueue(project: Project) -> None:
 def claim_ranker_enqueue_if_due(project: Project, decision: SuggestionDecision) -> bool:
     """After a claim decision: queue training when this decision gave the project enough to
     learn from, and then on every RETRAIN_EVERY-th claim decision. Exact moments rather than
-    "no model yet", so a worker that lags behind does not get one training per decision."""
+    "no model yet", so a worker that lags behind does not get one training per decision.
+    Never when the project's settings switch the ranker off."""
+    if not project.claim_ranker_on:
+        return False
     counts = ranker.claim_decision_counts(project)
     wanted = decision.decision in ranker.WANTED
     before = ranker.DecisionCounts(total=counts.total - 1, accepted=counts.accepted - wanted)

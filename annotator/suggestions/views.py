@@ -12,13 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotator.annotations.access import annotation_for_member, article_for_member
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
+from annotator.suggestions.engine import SUGGESTER_KIND
 from annotator.suggestions.models import (
     DateSuggestion,
     RunStatus,
     SuggestionKind,
     SuggestionRun,
 )
-from annotator.suggestions.ranker import claim_decision_counts, claim_ranker_summary
+from annotator.suggestions.ranker import RANKER_OFF, claim_decision_counts, claim_ranker_summary
 from annotator.suggestions.services import (
     SuggestionError,
     SuggestionOverlap,
@@ -63,6 +64,7 @@ def suggestion_stats(request, slug):
             "can_switch": membership.has_role(Role.REVIEWER),
             "min_precision": SWITCH_OFF_BELOW,
             "min_decisions": SWITCH_OFF_MIN_DECISIONS,
+            "suggesters_off": [name for name in SUGGESTER_KIND if name in project.suggesters_off],
             **claim_ranker_summary(project),
         },
     )
@@ -98,7 +100,9 @@ def ranker_retrain(request, slug):
     if not membership.has_role(Role.REVIEWER):
         raise PermissionDenied("Only reviewers and owners retrain the claim ranker.")
     counts = claim_decision_counts(membership.project)
-    if not counts.enough:
+    if not membership.project.claim_ranker_on:
+        messages.warning(request, RANKER_OFF)
+    elif not counts.enough:
         messages.warning(request, counts.shortfall)
     else:
         claim_ranker_enqueue(membership.project)

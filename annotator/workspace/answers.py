@@ -138,7 +138,7 @@ def detail_context(membership, annotation, read: SelectedRead, form=None, histor
         "selected_kind": KINDS.get(annotation.kind),
         "editable": can_edit(membership, annotation),
         "span_moves": SPAN_MOVES,
-        "form": form or DetailForm.for_annotation(annotation),
+        "form": form or DetailForm.for_annotation(annotation, membership.project),
         "history": history or annotation_history(annotation, viewer=membership.user),
         "links_out": read.links_out,
         "links_in": read.links_in,

@@ -45,6 +45,14 @@ class SpanForm(SelectionForm):
     )
 
 
+def hedge_type_choices(project, kept: str = "") -> list[tuple[str, str]]:
+    """The hedge types the panel offers: the project's (Project.hedge_types, empty: all), and
+    `kept`, a span's own type, so that saving its panel does not lose it. The setting governs
+    the panel only: the API, the dataset import and the suggesters accept every HedgeType."""
+    offered = set(project.hedge_types or HedgeType.values) | {kept}
+    return [("", "—"), *[(value, label) for value, label in HedgeType.choices if value in offered]]
+
+
 class DetailForm(forms.Form):
     """The fields of the detail panel. `changes()` turns them into annotation_edit kwargs:
     the kind, the note, and the fields of the chosen kind (kinds.KindSpec.fields) that the
@@ -76,7 +84,8 @@ class DetailForm(forms.Form):
     # hedge
     hedge_type = forms.ChoiceField(choices=[("", "—"), *HedgeType.choices], required=False)
 
-    def __init__(self, *args, project=None, article=None, **kwargs):
+    def __init__(self, *args, project=None, article=None, hedge_type="", **kwargs):
+        """`hedge_type`: the span's own, offered even when the project no longer offers it."""
         super().__init__(*args, **kwargs)
         self.published_at = article.published_at if article is not None else None
         self.claimed = None  # a ClaimedTime read from claimed_text
@@ -84,13 +93,16 @@ class DetailForm(forms.Form):
             self.fields["event"].queryset = Event.objects.filter(project=project)
             self.fields["cited_source"].queryset = Source.objects.filter(project=project)
             self.fields["alias_for"].queryset = Source.objects.filter(project=project)
+            self.fields["hedge_type"].choices = hedge_type_choices(project, hedge_type)
 
     @classmethod
-    def for_annotation(cls, annotation: Annotation) -> "DetailForm":
+    def for_annotation(cls, annotation: Annotation, project=None) -> "DetailForm":
         claimed = annotation.claimed_at
         if claimed is not None:
             claimed = timezone.localtime(claimed)
         return cls(
+            project=project,
+            hedge_type=annotation.hedge_type,
             initial={
                 "version": annotation.version,
                 "kind": annotation.kind,
@@ -104,7 +116,7 @@ class DetailForm(forms.Form):
                 if claimed and annotation.claimed_precision == TimePrecision.MINUTE
                 else None,
                 "claimed_text": claimed_text(annotation.claimed_at, annotation.claimed_precision),
-            }
+            },
         )
 
     @property

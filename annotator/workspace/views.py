@@ -168,7 +168,12 @@ def _panel(request, membership, annotation, form=None, status=200):
 def annotation_save(request, slug, annotation_id):
     membership, annotation = annotation_for_member(request.user, slug, annotation_id, edit=True)
     article = annotation.article
-    form = DetailForm(request.POST, project=membership.project, article=article)
+    form = DetailForm(
+        request.POST,
+        project=membership.project,
+        article=article,
+        hedge_type=annotation.hedge_type,
+    )
     if not form.is_valid():
         return _panel(request, membership, annotation, form, status=422)
     changes = form.changes()
