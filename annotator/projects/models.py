@@ -80,8 +80,13 @@ class Project(models.Model):
 
 
 # Who added, promoted or removed whom, and when: the history the members page shows
-# (pghistory's middleware records the acting user as context).
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# (pghistory's middleware records the acting user as context). Opening the guidelines
+# changes no membership: that update is not recorded.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=["guidelines_seen_at"])),
+    pghistory.DeleteEvent(),
+)
 class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
