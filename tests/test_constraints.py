@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from annotator.annotations.kinds import ATTRIBUTES, ATTRIBUTION
 from annotator.annotations.models import Annotation, Link
 from annotator.articles.models import Article
+from annotator.projects.models import Membership, Project, Role
 from annotator.sources.models import ReliabilityAssessment
 
 WIRE = (
@@ -130,3 +131,21 @@ def test_assessment_needs_a_rationale_and_a_valid_grade(team):
                 assessed_by=team["reviewer"],
                 assessed_at="2025-01-01T00:00Z",
             )
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_project_keeps_an_owner_whatever_writes_to_its_memberships():
+    """The members page refuses it first; the database refuses it too, at commit, so that
+    deleting the whole project (its memberships go first) still works."""
+    team_project = factories.project("Kept", owner=factories.user())
+    owners = Membership.objects.filter(project=team_project, role=Role.OWNER)
+    assert owners.exists()
+    with pytest.raises(IntegrityError, match="keeps at least one owner"), transaction.atomic():
+        owners.update(role=Role.REVIEWER)
+    with pytest.raises(IntegrityError, match="keeps at least one owner"), transaction.atomic():
+        owners.delete()
+    assert owners.exists()
+    with transaction.atomic():
+        Project.objects.filter(pk=team_project.pk).delete()
+    assert not Membership.objects.filter(project_id=team_project.pk).exists()

@@ -1,4 +1,5 @@
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -102,6 +103,25 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user"),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+        triggers = [
+            # A project keeps an owner. Checked at commit, so that deleting the project (its
+            # memberships go with it) or a person's account (staff's choice) still works.
+            pgtrigger.Trigger(
+                name="membership_keeps_an_owner",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.Q(old__role="owner"),
+                func=(
+                    "IF EXISTS (SELECT 1 FROM projects_project p WHERE p.id = OLD.project_id)"
+                    " AND EXISTS (SELECT 1 FROM auth_user u WHERE u.id = OLD.user_id)"
+                    " AND NOT EXISTS (SELECT 1 FROM projects_membership m"
+                    " WHERE m.project_id = OLD.project_id AND m.role = 'owner') THEN"
+                    " RAISE EXCEPTION 'a project keeps at least one owner'"
+                    " USING ERRCODE = 'integrity_constraint_violation'; END IF; RETURN NULL;"
+                ),
             ),
         ]
 
