@@ -133,7 +133,6 @@ def test_assessment_needs_a_rationale_and_a_valid_grade(team):
             )
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_a_project_keeps_an_owner_whatever_writes_to_its_memberships():
     """The members page refuses it first; the database refuses it too, at commit, so that
