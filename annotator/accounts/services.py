@@ -2,9 +2,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from annotator.accounts.models import ApiToken
+from annotator.users import user_create
 
 KEY_PREFIX = "ann_"
 
@@ -47,3 +49,16 @@ def api_token_authenticate(key: str):
     if token.last_used_at is None or token.last_used_at < now - timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def account_create(
+    *, user, username: str, email: str = "", name: str = "", password: str = ""
+) -> tuple:
+    """A new account, made by a staff member. Without a password one is generated;
+    returns the account and that generated password (None when one was given), which
+    is not stored and cannot be shown again. ValidationError per field otherwise."""
+    if not (user.is_active and user.is_staff):
+        raise PermissionDenied("Only staff create accounts.")
+    generated = None if password else secrets.token_urlsafe(12)
+    made = user_create(username=username, email=email, name=name, password=password or generated)
+    return made, generated

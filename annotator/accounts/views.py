@@ -1,11 +1,22 @@
+import logging
+import smtplib
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.accounts.forms import AccountForm
 from annotator.accounts.models import ApiToken
-from annotator.accounts.services import TokenError, api_token_create, api_token_revoke
+from annotator.accounts.services import (
+    TokenError,
+    account_create,
+    api_token_create,
+    api_token_revoke,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,6 +43,34 @@ def token_revoke(request, token_id):
     return redirect("accounts:tokens")
 
 
+@require_http_methods(["GET", "POST"])
+def account_new(request):
+    """Staff make an account: with the password they type, or one generated and shown once."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff create accounts.")
+    form = AccountForm(request.POST or None)
+    if request.method == "GET":
+        return render(request, "accounts/account_new.html", {"form": form})
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            made, generated = account_create(
+                user=request.user,
+                username=data["username"],
+                email=data["email"],
+                name=data["name"],
+                password="" if data["generate"] else data["password"],
+            )
+        except ValidationError as error:
+            form.add_account_errors(error)
+        else:
+            message = "Account “<bdi>{}</bdi>” created."
+            messages.success(request, format_html(message, made.get_username()))
+            context = {"form": AccountForm(), "made": made, "generated": generated}
+            return render(request, "accounts/account_new.html", context)
+    return render(request, "accounts/account_new.html", {"form": form}, status=422)
+
+
 def login_locked_out(request, original_response=None, credentials=None):
     """What django-axes answers once a user name has had too many wrong passwords from one
     address (AXES_LOCKOUT_CALLABLE): how long to wait, in the login page's style."""
@@ -40,3 +79,22 @@ def login_locked_out(request, original_response=None, credentials=None):
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+log = logging.getLogger(__name__)
+MAIL_FAILED = (
+    "The reset mail could not be sent just now (the mail server did not answer). Try again "
+    "in a few minutes, or ask a staff member to set a new password for you."
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with a mail server that is away shown as a message, not an error page."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except (smtplib.SMTPException, OSError):
+            log.exception("password reset mail not sent")
+            form.add_error(None, MAIL_FAILED)
+            return self.render_to_response(self.get_context_data(form=form), status=503)

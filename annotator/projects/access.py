@@ -5,10 +5,13 @@ project names do not leak. Services call role_check for the rules about who may 
 so that every door meets the same rule.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from annotator.projects.models import Membership, Role
+from annotator.projects.models import Membership, Project, Role
+
+ARCHIVED = "This project is archived: it is read-only. An owner can unarchive it in Settings."
 
 
 def membership_or_404(user, slug: str, minimum: str = Role.ANNOTATOR) -> Membership:
@@ -40,13 +43,45 @@ WHO_MAY = {
 def membership_of(user, project_id: int) -> Membership | None:
     if user is None or not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, project_id=project_id).first()
+    # With its project: the write checks read whether it is archived (writable_check).
+    return (
+        Membership.objects.select_related("project")
+        .filter(user=user, project_id=project_id)
+        .first()
+    )
 
 
-def role_check(*, user, project_id: int, minimum: str, doing: str) -> Membership:
+def role_check(
+    *, user, project_id: int, minimum: str, doing: str, archived_ok: bool = False
+) -> Membership:
     """The user's membership if their role is at least `minimum`; PermissionDenied saying
-    who may do it (`doing`, e.g. "rate credibility") otherwise."""
+    who may do it (`doing`, e.g. "rate credibility") otherwise. Every caller writes, so an
+    archived project refuses too, except for what `archived_ok` (unarchive, delete)."""
     membership = membership_of(user, project_id)
     if membership is None or not membership.has_role(minimum):
         raise PermissionDenied(f"{WHO_MAY[minimum]} {doing}.")
+    if not archived_ok:
+        writable_check(membership.project)
     return membership
+
+
+def writable_check(project: Project | int) -> None:
+    """PermissionDenied if the project is archived: it is read-only until unarchived. For
+    the writes that do not go through role_check (any member's spans, uploads, events).
+    Given only the project's id, one query."""
+    if not isinstance(project, Project):
+        writable_check_id(project)
+    elif project.archived_at is not None:
+        raise PermissionDenied(ARCHIVED)
+
+
+def writable_check_id(project_id: int) -> None:
+    if Project.objects.filter(pk=project_id, archived_at__isnull=False).exists():
+        raise PermissionDenied(ARCHIVED)
+
+
+def may_create_projects(user) -> bool:
+    """settings.PROJECT_CREATORS: "anyone" logged in (the default), or "staff" only."""
+    if not user.is_authenticated:
+        return False
+    return settings.PROJECT_CREATORS != "staff" or user.is_staff

@@ -17,10 +17,12 @@ QUEUE_STATUSES = [
 
 
 def _members(project, roles=None):
-    members = User.objects.filter(memberships__project=project)
+    # One filter() over the membership: two would join it twice, listing a person once per
+    # project they are in and matching a role they hold in another project.
+    of_project = {"memberships__project": project}
     if roles:
-        members = members.filter(memberships__role__in=roles)
-    return members.order_by("username")
+        of_project["memberships__role__in"] = roles
+    return User.objects.filter(**of_project).order_by("username")
 
 
 class QueueFilterForm(forms.Form):
