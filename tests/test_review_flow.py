@@ -14,7 +14,7 @@ from django.urls import reverse
 from annotator.annotations.kinds import ATTRIBUTION, CLAIM, HEDGE
 from annotator.annotations.models import Annotation, Status
 from annotator.articles.models import Article, ArticleStatus
-from annotator.projects.models import Role
+from annotator.projects.models import Membership, Role
 from annotator.review.models import Assignment
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -462,6 +462,17 @@ def test_owner_assigns_and_unassigns(login, url, team, wire, ledger):
     one = Assignment.objects.get(article=wire, user=team["annotator2"])
     client.post(url("unassign", one.pk), {"next": "https://evil.example/"})
     assert not Assignment.objects.filter(pk=one.pk).exists()
+
+
+def test_the_assign_form_lists_each_member_once(login, url, team, wire):
+    """Someone who is also in another project is offered once, with this project's role."""
+    other = factories.project("Elsewhere")
+    for person in (team["annotator"], team["owner"]):
+        Membership.objects.create(project=other, user=person, role=Role.OWNER)
+    page = login(team["owner"]).get(url("assignments")).content.decode()
+    offered = re.findall(r'name="users" value="(\d+)"', page)
+    assert len(offered) == len(set(offered))
+    assert offered.count(str(team["annotator"].pk)) == 1
 
 
 def test_assign_form_errors_are_shown(login, url, team, wire):

@@ -19,6 +19,7 @@ from annotator.articles.batches import (
 )
 from annotator.articles.dates import parse_date
 from annotator.articles.models import Article, ImportBatch, ImportItem, ItemStatus, Origin
+from annotator.articles.readiness import article_readiness
 from annotator.articles.services import (
     ArticleError,
     ImportResult,
@@ -68,6 +69,8 @@ class StatusIn(Schema):
 class StatusOut(Schema):
     id: int
     status: str
+    assignees_ready: list[str] = Field(description="Assignees who marked their work ready")
+    assignees_waiting: list[str] = Field(description="Assignees the article waits for")
 
 
 class Refused(Schema):
@@ -223,7 +226,12 @@ def article_import_batch(request, slug: str, batch_id: int):
     "/projects/{slug}/articles/{article_id}/status/",
     response={200: StatusOut, 422: Refused},
     summary="Mark an article ready for review, or back in progress",
-    description="Any member; reopening a reviewed article is for reviewers and owners (403).",
+    description=(
+        "Any member; reopening a reviewed article is for reviewers and owners (403). On an "
+        "assigned article an assignee marks their own work: it is ready for review when "
+        "every assignee has said so. Anyone else marks it for everyone (in progress clears "
+        "the assignees' marks)."
+    ),
 )
 def article_status(request, slug: str, article_id: int, payload: StatusIn):
     membership = membership_or_404(request.user, slug)
@@ -232,4 +240,10 @@ def article_status(request, slug: str, article_id: int, payload: StatusIn):
         article_status_set(article=article, status=payload.status, user=request.user)
     except ArticleError as error:
         return Status(422, {"detail": str(error)})
-    return {"id": article.pk, "status": article.status}
+    readiness = article_readiness(article)
+    return {
+        "id": article.pk,
+        "status": article.status,
+        "assignees_ready": [a.name for a in readiness.ready],
+        "assignees_waiting": [a.name for a in readiness.waiting],
+    }

@@ -29,6 +29,7 @@ from annotator.articles.models import (
 from annotator.articles.parsing import Rejected, file_kind
 from annotator.articles.services import Overrides, article_import, source_for_outlet
 from annotator.articles.tasks import batch_import_task
+from annotator.projects.access import writable_check
 from annotator.sources.models import Source
 from annotator.sources.services import SourceMatcher
 from annotator.tasklimits import TaskTimeLimit
@@ -77,6 +78,7 @@ def batch_create(
     """Store the uploaded files as a batch of pending items (one transaction) and return it;
     batch_start() then queues the background import, or batch_run() imports it now. Files
     over the per-article size limit are recorded as rejected at once, without their bytes."""
+    writable_check(project)
     uploads = list(uploads)
     batch_limits_check(files=len(uploads), total_bytes=sum(upload.size for upload in uploads))
     with transaction.atomic():
@@ -318,6 +320,7 @@ def batch_resume(*, batch: ImportBatch) -> bool:
     when the batch is done already."""
     if batch.status == BatchStatus.DONE:
         return False
+    writable_check(batch.project_id)
     with transaction.atomic():
         ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.QUEUED)
         batch_start(batch=batch)

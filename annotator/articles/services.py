@@ -8,6 +8,7 @@ the dataset import calls `article_create`. Keyword-only functions, one transacti
 import hashlib
 from dataclasses import dataclass
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
@@ -20,7 +21,7 @@ from annotator.articles.models import Article, ArticleStatus, ItemStatus, Source
 from annotator.articles.parsing import ParsedArticle, Rejected, domain_of, parse_upload
 from annotator.articles.signals import article_imported
 from annotator.datetimes import datetime_problem
-from annotator.projects.access import role_check
+from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
 from annotator.sources.models import Source, SourceKind
 from annotator.sources.services import SourceMatcher, source_get_or_create
@@ -106,6 +107,7 @@ def article_import(
     rejected (the reason says why). Stores the article and its original bytes in one
     transaction; stores nothing for duplicates and rejections (and deletes `source_file`,
     the pending bytes of a batch, in that case)."""
+    writable_check(project)
     result = _import(
         project=project,
         name=name,
@@ -208,6 +210,7 @@ def article_create(
 ) -> Article:
     """An article whose text is stored as given (NFC, \\n: the database checks). The
     dataset import brings articles so; files go through article_import."""
+    writable_check(project)
     if status not in ArticleStatus.values:
         raise ArticleError(f"Unknown article status {status!r}.")
     _published_check(published_at)
@@ -236,15 +239,27 @@ def article_work_started(*, article_id: int) -> None:
 
 
 def article_status_set(*, article: Article, status: str, user) -> Article:
-    """Mark an article ready for review, or back in progress. Any member may mark it ready;
-    taking it out of the review queue is for those who work on it (its uploader, its
-    assignees, its annotators) and reviewers; reopening a reviewed article for reviewers."""
+    """Mark an article ready for review, or back in progress.
+
+    An article assigned to people is ready when each of them says so. An assignee's
+    "ready" marks their own work (their assignment's ready_at); the article goes to the
+    review queue with the last mark, and stays in progress until then (a "ready" never takes
+    it out of the queue). An assignee's "in progress" clears their own mark only, and the
+    article is in progress again. Anyone else speaks for everyone: "ready" sends it to the
+    queue at once (the marks stay as they were, so the pages still show who had said so),
+    "in progress" clears every mark, so that each assignee confirms their work again. An
+    article nobody is assigned has the one status.
+
+    Any member may mark it ready; taking it out of the review queue is for those who work on
+    it (its uploader, its assignees, its annotators) and reviewers; reopening a reviewed
+    article for reviewers."""
     membership = role_check(
         user=user, project_id=article.project_id, minimum=Role.ANNOTATOR, doing="do that"
     )
     if status not in (ArticleStatus.READY, ArticleStatus.IN_PROGRESS):
         raise ArticleError("Unknown status: choose ready or in progress.")
     with transaction.atomic():
+        # The lock also puts assignees marking at the same moment one after the other.
         current = Article.objects.select_for_update().only("status").get(pk=article.pk)
         if current.status == ArticleStatus.REVIEWED and not membership.has_role(Role.REVIEWER):
             raise PermissionDenied("Only reviewers can reopen a reviewed article.")
@@ -258,9 +273,30 @@ def article_status_set(*, article: Article, status: str, user) -> Article:
                 "Only the article's uploader, assignees and annotators, or a reviewer, "
                 "take it out of the review queue."
             )
+        status = _ready_marks_set(article, user, status, current.status)
         Article.objects.filter(pk=article.pk).update(status=status, updated_at=timezone.now())
     article.status = status
     return article
+
+
+def _ready_marks_set(article: Article, user, status: str, current: str) -> str:
+    """The assignees' ready marks after `user` asks for `status`, and the article's status
+    that follows (see article_status_set). The review app's assignments are written through
+    the reverse relation, here only: this app cannot import review."""
+    assignments = article.assignments
+    now = timezone.now()
+    with pghistory.context(user=user.pk):
+        if not assignments.filter(user=user).exists():
+            if status == ArticleStatus.IN_PROGRESS:
+                assignments.filter(ready_at__isnull=False).update(ready_at=None)
+            return status
+        if status == ArticleStatus.IN_PROGRESS:
+            assignments.filter(user=user).update(ready_at=None)
+            return status
+        assignments.filter(user=user, ready_at__isnull=True).update(ready_at=now)
+    if current == ArticleStatus.READY or not assignments.filter(ready_at__isnull=True).exists():
+        return ArticleStatus.READY
+    return ArticleStatus.IN_PROGRESS
 
 
 def _works_on(user, article: Article) -> bool:
@@ -295,6 +331,7 @@ def article_metadata_update(
     """Set what the review table or the about page changed (the text never changes here);
     a field not given keeps its value and provenance (a date stays as found, with the
     words it was read from). An outlet name that matches no source creates one."""
+    writable_check(article.project_id)
     if published is not UNCHANGED and published is not None:
         _published_check(published.value)  # before anything is written
     fields = {"updated_at"}

@@ -32,6 +32,9 @@ class QueueArticle(Schema):
     created_at: datetime
     annotators: list[str] = Field(description="Who made its annotations (user names)")
     assigned_to: list[str] = Field(alias="assigned_names")
+    assigned_ready: list[str] = Field(
+        alias="ready_names", description="The assignees who marked their work ready"
+    )
     undecided: int = Field(alias="draft_count")
     approved: int = Field(alias="approved_count")
     rejected: int = Field(alias="rejected_count")
@@ -99,6 +102,9 @@ def queue(
     for article in rows:
         article.annotators = article.annotators or []
         article.assigned_names = [a.user.get_username() for a in article.assignments.all()]
+        article.ready_names = [
+            a.user.get_username() for a in article.assignments.all() if a.ready_at is not None
+        ]
     return rows
 
 

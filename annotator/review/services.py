@@ -16,7 +16,7 @@ from annotator.annotations.access import can_decide
 from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import annotation_update
 from annotator.articles.models import Article, ArticleStatus
-from annotator.projects.access import membership_of
+from annotator.projects.access import membership_of, role_check, writable_check, writable_check_id
 from annotator.projects.models import Membership, Role
 from annotator.review.models import Assignment
 
@@ -117,6 +117,8 @@ def assignments_create(*, articles, users, assigned_by) -> int:
     that exist already are left alone. Returns how many assignments are new."""
     articles, users = list(articles), list(users)
     project_ids = {article.project_id for article in articles}
+    for project_id in project_ids:
+        writable_check_id(project_id)
     members = set(
         Membership.objects.filter(project_id__in=project_ids, user__in=users).values_list(
             "project_id", "user_id"
@@ -143,16 +145,32 @@ def assignments_create(*, articles, users, assigned_by) -> int:
 
 
 def assignment_delete(*, assignment: Assignment, user) -> None:
+    """Owners take an assignment back. When everyone still assigned had marked their work
+    ready, the one who left was all it waited for: the article is ready for review."""
+    role_check(
+        user=user,
+        project_id=assignment.article.project_id,
+        minimum=Role.OWNER,
+        doing="change assignments",
+    )
     with transaction.atomic(), pghistory.context(user=user.pk):
         Assignment.objects.filter(pk=assignment.pk).delete()
+        left = Assignment.objects.filter(article_id=assignment.article_id)
+        if left.exists() and not left.filter(ready_at__isnull=True).exists():
+            Article.objects.filter(
+                pk=assignment.article_id, status=ArticleStatus.IN_PROGRESS
+            ).update(status=ArticleStatus.READY, updated_at=timezone.now())
 
 
 def _check_reviewer(reviewer, article_id: int) -> None:
-    allowed = Membership.objects.filter(
-        project__articles=article_id, user=reviewer, role__in=[Role.REVIEWER, Role.OWNER]
-    ).exists()
-    if not allowed:
+    allowed = (
+        Membership.objects.select_related("project")
+        .filter(project__articles=article_id, user=reviewer, role__in=[Role.REVIEWER, Role.OWNER])
+        .first()
+    )
+    if allowed is None:
         raise PermissionDenied("Only reviewers and owners make review decisions.")
+    writable_check(allowed.project)
 
 
 def _decide(annotation, reviewer, decision, comment, version) -> Annotation:

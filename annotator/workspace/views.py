@@ -20,6 +20,7 @@ from annotator.annotations.access import annotation_for_member, article_for_memb
 from annotator.annotations.kinds import KINDS, link_between
 from annotator.annotations.models import Annotation, Link, Status
 from annotator.annotations.offsets import adjust_span
+from annotator.articles.readiness import article_readiness
 from annotator.articles.services import ArticleError, article_status_set
 from annotator.htmx import changed, refused
 from annotator.params import number
@@ -114,7 +115,9 @@ def workspace_refused(request, membership, article, message, *, status=422):
 def article_page(request, slug, article_id):
     membership, article = article_for_member(request.user, slug, article_id)
     selected_id = number(request.GET.get("selected"))
-    return render(request, TEMPLATE, page_context(request, membership, article, selected_id))
+    context = page_context(request, membership, article, selected_id)
+    context["readiness"] = article_readiness(article, request.user)  # the status bar's
+    return render(request, TEMPLATE, context)
 
 
 @require_GET
@@ -329,7 +332,8 @@ def link_delete(request, slug, link_id):
 
 @require_POST
 def article_status(request, slug, article_id):
-    """Mark the article ready for review (annotators) or back in progress."""
+    """Mark the article (or, for an assignee, their work on it) ready for review, or back
+    in progress."""
     membership, article = article_for_member(request.user, slug, article_id)
     try:
         article_status_set(
@@ -341,7 +345,12 @@ def article_status(request, slug, article_id):
         return render(
             request,
             f"{TEMPLATE}#status",
-            {"article": article, "project": membership.project, "oob": False},
+            {
+                "article": article,
+                "project": membership.project,
+                "readiness": article_readiness(article, request.user),
+                "oob": False,
+            },
         )
     return redirect("workspace:article", slug, article.pk)
 

@@ -1,5 +1,7 @@
 from django import template
 
+from annotator.articles.readiness import readiness_of
+
 register = template.Library()
 
 
@@ -13,3 +15,10 @@ def measure(value):
 def facts_for(data, annotation):
     """What the export will carry of `annotation` (review.queries.ItemFacts)."""
     return data.facts.get(annotation.pk)
+
+
+@register.filter
+def readiness(article):
+    """Which of the article's assignees marked their work ready, from its prefetched
+    assignments (articles.readiness.Readiness)."""
+    return readiness_of(article.assignments.all())
