@@ -18,6 +18,7 @@ from annotator.exports.api import router as exports_router
 from annotator.projects.api import router as projects_router
 from annotator.review.api import router as review_router
 from annotator.sources.api import router as sources_router
+from annotator.teams.api import router as teams_router  # also adds POST /api/projects/
 
 
 class TokenAuth(HttpBearer):
@@ -79,3 +80,4 @@ api.add_router("/", articles_router)
 api.add_router("/", review_router)
 api.add_router("/", events_router)
 api.add_router("/", sources_router)
+api.add_router("/", teams_router)

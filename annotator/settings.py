@@ -137,6 +137,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
+# Who may create projects from the project list (and POST /api/projects/): "anyone" logged
+# in, or "staff" only (a newsroom whose administrators set projects up).
+PROJECT_CREATORS = os.environ.get("PROJECT_CREATORS", "anyone").strip().lower()
+if PROJECT_CREATORS not in ("anyone", "staff"):
+    raise RuntimeError('PROJECT_CREATORS must be "anyone" or "staff".')
 # Sessions end SESSION_COOKIE_AGE (a working day) after their last change, and sooner if
 # SESSION_EXPIRE_AT_BROWSER_CLOSE=1 (shared computers). Not refreshed on every request
 # (SESSION_SAVE_EVERY_REQUEST): that would add a database write to each click.
@@ -224,6 +229,22 @@ DATA_UPLOAD_MAX_NUMBER_FILES = IMPORT_BATCH_MAX_FILES * 2
 # Uploads over 2.5 MB are written here while the request is read (default: the system's
 # temporary folder). Full or not writable: annotator/health.py answers with a clear message.
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
+
+# Mail (password resets) goes out by SMTP to EMAIL_HOST. Without one, development prints
+# each mail on the console; production hands it to Django's default, a mail server on
+# localhost (the reset pages say the reset is by e-mail either way).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # a mail server that does not answer must not hold a worker for long
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "annotator@localhost")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

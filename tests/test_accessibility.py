@@ -88,6 +88,9 @@ def _pages(slug, w):
         ("exports", reverse("exports:page", args=[slug])),
         ("suggestions", reverse("suggestions:stats", args=[slug])),
         ("my-work", reverse("review:mine", args=[slug])),
+        ("new-project", reverse("teams:new")),
+        ("project-settings", reverse("teams:settings", args=[slug])),
+        ("project-delete", reverse("teams:delete", args=[slug])),
         ("tokens", reverse("accounts:tokens")),
         ("404", f"/p/{slug}/no-such-page/"),
     ]

@@ -17,10 +17,13 @@ from urllib.parse import urlencode
 import factories
 import pytest
 from django import forms
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from test_permission_matrix import PAGES, PATTERNS, _call
 
 from annotator.accounts.services import api_token_create
@@ -29,6 +32,8 @@ from annotator.annotations.models import Annotation, HedgeType, Link
 from annotator.articles.batches import Upload, batch_create
 from annotator.events.models import ClaimRelation
 from annotator.events.services import claim_relation_create
+from annotator.projects.models import Membership, Role
+from annotator.projects.services import invite_create
 from annotator.review.models import Assignment
 from annotator.review.services import assignments_create
 from annotator.sources.models import Source
@@ -114,6 +119,28 @@ FIELDS = {
     "review:accept_agreed": {"POST": ["annotation"]},
     "review:unassign": {"POST": ["next"]},
     "review:edit": {"POST": ["version", "kind", "note", "hedge_type", "cited_source"]},
+    "projects:list": {"GET": ["archived"]},
+    "projects:members": {"POST": ["who", "role"]},
+    "projects:member_role": {"POST": ["role"]},
+    "projects:member_remove": {"POST": ["confirm"]},
+    "projects:invite_create": {"POST": ["role", "days", "note"]},
+    "projects:invite": {"POST": ["username", "name", "password1", "password2"]},
+    "accounts:account_new": {"POST": ["username", "email", "name", "password", "generate"]},
+    "teams:new": {"POST": ["name", "slug", "description", "guidelines"]},
+    "teams:slug": {"GET": ["name", "slug", "proposed"]},
+    "teams:settings": {
+        "POST": [
+            "name",
+            "description",
+            "guidelines",
+            "hedge_types",
+            "suggesters_on",
+            "claim_ranker_on",
+            "export_formats",
+            "export_include_all",
+        ]
+    },
+    "teams:delete": {"POST": ["confirm_slug"]},
 }
 # A text field meets the values that matter to text; digits of other scripts and huge
 # numbers are for fields that read numbers, ids or dates (which keeps the run short).
@@ -201,6 +228,10 @@ def world(team, outsider):
     )
     assignments_create(articles=[article], users=[author], assigned_by=team["owner"])
     token, _ = api_token_create(user=team["owner"], name="pipeline")
+    invite, invite_key = invite_create(
+        user=team["owner"], project=project, role=Role.ANNOTATOR, days=7, note=""
+    )
+    forgetful = factories.user("forgetful", email="forgetful@example.org")
     new_quote = "forty trucks on the coast road"
     line = {"text": "A dataset line with one span.", "label": [[2, 9, "claim"]]}
     return {
@@ -221,6 +252,12 @@ def world(team, outsider):
         "other_source_id": other.pk,
         "assignment_id": Assignment.objects.get(article=article, user=author).pk,
         "token_id": token.pk,
+        "member_id": Membership.objects.get(project=project, user=author).pk,
+        "username": author.username,
+        "invite_id": invite.pk,
+        "key": invite_key,
+        "uidb64": urlsafe_base64_encode(force_bytes(forgetful.pk)),
+        "token": default_token_generator.make_token(forgetful),
         "new_span": {
             "kind": "claim",
             "start": text.index(new_quote),

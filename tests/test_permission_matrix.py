@@ -18,11 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from annotator.accounts.services import api_token_create
 from annotator.annotations.kinds import CLAIM, HEDGE, QUALIFIES
@@ -33,6 +37,8 @@ from annotator.articles.batches import Upload, batch_create
 from annotator.articles.models import Origin
 from annotator.articles.services import article_import
 from annotator.events.models import ClaimRelation, Event
+from annotator.projects.models import Membership, Role
+from annotator.projects.services import invite_create
 from annotator.review.models import Assignment
 from annotator.review.services import assignments_create
 from annotator.sources.models import Source
@@ -51,6 +57,7 @@ OWNERS = (LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK)
 # annotator2's own work: other annotators may look but not change it.
 AUTHOR_OR_REVIEWERS = REVIEWERS
 OWN_TOKEN = (LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK)  # the owner's token: nobody else's
+STAFF = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)  # the demo's owner is staff, nobody else
 
 API_MEMBERS = (UNAUTHORIZED, NOT_FOUND, OK, OK, OK)
 API_REVIEWERS = (UNAUTHORIZED, NOT_FOUND, FORBIDDEN, OK, OK)
@@ -90,8 +97,38 @@ PAGES = {
     "workspace:kinds_css": {"GET": ANYONE, "HEAD": ANYONE},
     "accounts:tokens": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "accounts:token_revoke": {"POST": OWN_TOKEN},
+    "accounts:account_new": {
+        "GET": STAFF,
+        "POST": Call(STAFF, data=lambda w: {"username": "dana", "generate": "1"}),
+    },
+    "accounts:password_change": dict.fromkeys(["GET", "HEAD", "POST", "PUT", "OPTIONS"], LOGGED_IN),
+    "accounts:password_change_done": dict.fromkeys(["GET", "HEAD", "OPTIONS"], LOGGED_IN),
+    # Password reset by e-mail: no login needed (Django's views). The link's page moves its
+    # token into the session with a redirect whatever the method.
+    "accounts:password_reset": dict.fromkeys(["GET", "HEAD", "POST", "PUT", "OPTIONS"], ANYONE),
+    "accounts:password_reset_done": dict.fromkeys(["GET", "HEAD", "OPTIONS"], ANYONE),
+    "accounts:password_reset_confirm": dict.fromkeys(PAGE_METHODS, ANYONE),
+    "accounts:password_reset_complete": dict.fromkeys(["GET", "HEAD", "OPTIONS"], ANYONE),
     "projects:list": {"GET": LOGGED_IN},
     "projects:detail": {"GET": MEMBERS},
+    "projects:guidelines": {"GET": MEMBERS},
+    # Members and invite links (annotator2 is the member changed or removed).
+    "projects:members": {
+        "GET": OWNERS,
+        "POST": Call(OWNERS, data=lambda w: {"who": "outsider", "role": "annotator"}),
+    },
+    "projects:member_role": {"POST": Call(OWNERS, data=lambda w: {"role": "reviewer"})},
+    "projects:member_remove": {
+        "GET": OWNERS,
+        "POST": Call(OWNERS, data=lambda w: {"confirm": "1"}),
+    },
+    "projects:invite_create": {
+        "POST": Call(OWNERS, data=lambda w: {"role": "annotator", "days": "7"})
+    },
+    "projects:invite_revoke": {"POST": OWNERS},
+    # The link itself needs no login: a form for a new account, or one click to join
+    # (members are told they are members already: 422).
+    "projects:invite": {"GET": ANYONE, "POST": ANYONE},
     # Articles and imports
     "articles:list": {"GET": MEMBERS},
     "articles:upload": {"GET": MEMBERS, "POST": MEMBERS},
@@ -196,6 +233,20 @@ PAGES = {
             REVIEWERS, data=lambda w: {"version": w["version"], "kind": "hedge", "note": "x"}
         ),
     },
+    # Running a project (annotator/teams); archiving and deleting the demo are refused
+    # while its import batch waits, and every request is rolled back anyway.
+    "teams:new": {"GET": LOGGED_IN, "POST": Call(LOGGED_IN, data=lambda w: {"name": "Harbour"})},
+    "teams:slug": {"GET": Call(LOGGED_IN, data=lambda w: {"name": "Harbour desk"})},
+    "teams:settings": {
+        "GET": OWNERS,
+        "POST": Call(OWNERS, data=lambda w: {"name": "Demo", "hedge_types": ["hearsay"]}),
+    },
+    "teams:archive": {"POST": OWNERS},
+    "teams:unarchive": {"POST": OWNERS},
+    "teams:delete": {
+        "GET": OWNERS,
+        "POST": Call(OWNERS, data=lambda w: {"confirm_slug": w["slug"]}),
+    },
 }
 
 
@@ -279,6 +330,22 @@ API_OPERATIONS = {
     "POST /api/projects/{slug}/sources/{source_id}/merge/": Call(
         API_REVIEWERS, data=lambda w: {"merge_id": w["other_source_id"]}
     ),
+    "POST /api/projects/": Call(API_LOGGED_IN, data=lambda w: {"name": "Harbour desk"}),
+    "GET /api/projects/{slug}/settings/": API_MEMBERS,
+    "PATCH /api/projects/{slug}/settings/": Call(
+        API_OWNERS, data=lambda w: {"description": "Wire copy."}
+    ),
+    "POST /api/projects/{slug}/archive/": API_OWNERS,
+    "POST /api/projects/{slug}/unarchive/": API_OWNERS,
+    "DELETE /api/projects/{slug}/": API_OWNERS,  # 422 without confirm_slug, for the owner
+    "GET /api/projects/{slug}/members/": API_MEMBERS,
+    "POST /api/projects/{slug}/members/": Call(
+        API_OWNERS, data=lambda w: {"username_or_email": "outsider", "role": "annotator"}
+    ),
+    "PATCH /api/projects/{slug}/members/{username}/": Call(
+        API_OWNERS, data=lambda w: {"role": "reviewer"}
+    ),
+    "DELETE /api/projects/{slug}/members/{username}/": API_OWNERS,
 }
 
 SCHEMA_PATHS = api.get_openapi_schema()["paths"]
@@ -342,6 +409,10 @@ def world(demo, demo_users, outsider):
     )
     assignments_create(articles=[article], users=[author], assigned_by=demo_users["owner"])
     token, _ = api_token_create(user=demo_users["owner"], name="owner's pipeline")
+    invite, invite_key = invite_create(
+        user=demo_users["owner"], project=demo, role=Role.ANNOTATOR, days=7, note=""
+    )
+    forgetful = get_user_model().objects.create_user("forgetful", email="forgetful@example.org")
     meridian = Source.objects.get(project=demo, name="Meridian Wire")
     new_quote = "Residents counted about forty trucks"
     new_start = ARTICLE_TEXT.index(new_quote)
@@ -367,6 +438,12 @@ def world(demo, demo_users, outsider):
         "other_source_id": Source.objects.get(project=demo, name="Rased Network").pk,
         "assignment_id": Assignment.objects.get(article=article, user=author).pk,
         "token_id": token.pk,
+        "member_id": Membership.objects.get(project=demo, user=author).pk,
+        "username": author.username,
+        "invite_id": invite.pk,
+        "key": invite_key,
+        "uidb64": urlsafe_base64_encode(force_bytes(forgetful.pk)),
+        "token": default_token_generator.make_token(forgetful),
         "new_span": {
             "kind": "claim",
             "start": new_start,

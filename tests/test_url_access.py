@@ -7,8 +7,28 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from annotator.demo.data import DEMO_SLUG
 
 # Sample values for URL parameters; add one when a new parameter appears.
-SAMPLE_KWARGS = {"slug": DEMO_SLUG, "token_id": 1}
-PUBLIC = {"login", "healthz", "workspace:kinds_css", "api:openapi-json", "api:openapi-view"}
+SAMPLE_KWARGS = {
+    "slug": DEMO_SLUG,
+    "token_id": 1,
+    "username": "annotator",
+    "key": "not-a-key",
+    "uidb64": "MQ",
+    "token": "not-a-token",
+}
+PUBLIC = {
+    "login",
+    "healthz",
+    "workspace:kinds_css",
+    "api:openapi-json",
+    "api:openapi-view",
+    # Password reset by e-mail (a made-up link: its page says the link does not work).
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+}
+# No login needed, and the answer is about the link: a made-up invite key is not found.
+PUBLIC_LINKS = {"projects:invite"}
 
 
 def walk(patterns, namespace=None):
@@ -40,6 +60,9 @@ URLS = all_urls()
 def test_anonymous_is_sent_to_login(client, demo, name, url):
     if name in PUBLIC:
         assert client.get(url).status_code == 200
+        return
+    if name in PUBLIC_LINKS:
+        assert client.get(url).status_code == 404
         return
     response = client.get(url)
     if name.startswith("api:"):

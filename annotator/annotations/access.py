@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from annotator.annotations.models import Annotation, Status
 from annotator.articles.models import Article
-from annotator.projects.access import membership_of, membership_or_404
+from annotator.projects.access import membership_of, membership_or_404, writable_check
 from annotator.projects.models import Membership, Role
 
 CANNOT_EDIT = "You can change only your own annotations."
@@ -47,6 +47,7 @@ def edit_check(*, user, annotation: Annotation) -> Membership | None:
     membership = membership_of(user, annotation.article.project_id)
     if not can_edit(membership, annotation):
         raise PermissionDenied(CANNOT_EDIT)
+    writable_check(membership.project)
     return membership
 
 
@@ -55,6 +56,7 @@ def article_for_member(user, slug: str, article_id: int) -> tuple[Membership, Ar
     article = get_object_or_404(
         Article.objects.select_related("outlet"), pk=article_id, project=membership.project
     )
+    article.project = membership.project  # the one loaded: no query when a service reads it
     return membership, article
 
 
@@ -70,6 +72,7 @@ def annotation_for_member(
         pk=annotation_id,
         article__project=membership.project,
     )
+    annotation.article.project = membership.project  # loaded already
     if edit and not can_edit(membership, annotation):
         raise PermissionDenied(CANNOT_EDIT)
     return membership, annotation

@@ -24,6 +24,7 @@ from annotator.annotations.twins import SuggestedSpan, open_twin
 from annotator.articles.models import Article, ArticleStatus
 from annotator.articles.services import article_work_started
 from annotator.datetimes import datetime_problem
+from annotator.projects.access import writable_check, writable_check_id
 from annotator.projects.models import Role
 
 SPAN_FIELDS = ("start", "end", "quote")
@@ -112,6 +113,8 @@ def annotation_create(
     """A new span. A person's span over an open suggestion of the same kind and (nearly) the
     same span takes that suggestion over instead, keeping its links: a span and its twin
     never coexist."""
+    if created_by is not None:
+        writable_check(article.project)  # an archived project is read-only
     _check_span(article, start, end, quote)
     _check_kind_fields(kind, fields)
     _check_claimed_time(fields.get("claimed_precision"), fields.get("claimed_at"))
@@ -315,6 +318,7 @@ def annotation_restore(*, snapshot: dict, user) -> Annotation:
     still exists. The span is re-checked against the article text."""
     fields = dict(snapshot["annotation"])
     article = Article.objects.get(pk=fields.pop("article_id"))
+    writable_check_id(article.project_id)
     _check_span(article, fields["start"], fields["end"], fields["quote"])
     try:
         with transaction.atomic(), _history(user):

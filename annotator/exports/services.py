@@ -11,6 +11,7 @@ from annotator.exports.formats import BUNDLE_KEY, bundle_formats_clean
 from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.streams import export_check
 from annotator.exports.tasks import dataset_import_run, export_dir, export_job_run
+from annotator.projects.access import writable_check
 
 KEEP_FOR = timedelta(days=7)
 
@@ -80,6 +81,7 @@ def _delete_old_jobs() -> None:
 
 def dataset_import_create(*, project, user, upload, doccano_offsets: str) -> DatasetImport:
     """Store the uploaded file, count its lines and queue its import."""
+    writable_check(project)
     folder = export_dir() / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     job = DatasetImport.objects.create(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator.datetimes import datetime_problem
-from annotator.projects.access import role_check
+from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
 from annotator.sources.identity import source_key
 from annotator.sources.models import Grade, ReliabilityAssessment, Source, SourceKind, SourceMerge
@@ -92,6 +92,7 @@ def source_get_or_create(
         found = SourceMatcher(project).match(name, domain)
         if found:
             return found
+    writable_check(project)
     with transaction.atomic():
         source, _created = Source.objects.get_or_create(
             project=project, name=name, defaults={"kind": kind, "domain": domain[:253]}
@@ -113,6 +114,7 @@ def source_create(
 ) -> Source:
     """A new source with all its fields, kept as given (the dataset import brings them).
     With ask=True (people, the API), SourceLooksLike when it would likely duplicate one."""
+    writable_check(project)
     if not name.strip():
         raise SourceError("A source needs a name.")
     if len(name) > NAME_MAX or any(len(alias) > NAME_MAX for alias in aliases):

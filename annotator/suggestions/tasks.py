@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from annotator.articles.models import Article
+from annotator.projects.access import writable_check
 from annotator.projects.models import Project
 
 # Modules, not names: services imports this module too (to queue training after decisions).
@@ -66,6 +67,8 @@ def suggestions_run_enqueue(
     """Queue the suggesters on `article`, unless a run of them already waits or runs there
     (then that one stands: two clicks make one run). Returns the run and whether this call
     queued it. The task row is written in the same transaction as the run's."""
+    if user is not None:  # a person's "suggest again"; imports queue runs as the app
+        writable_check(article.project_id)
     with transaction.atomic():
         run, made = SuggestionRun.objects.select_for_update().get_or_create(
             article=article, defaults={"requested_by": user, "requested_at": timezone.now()}
