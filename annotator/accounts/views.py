@@ -1,9 +1,5 @@
-import logging
-import smtplib
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
@@ -79,22 +75,3 @@ def login_locked_out(request, original_response=None, credentials=None):
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
-
-
-log = logging.getLogger(__name__)
-MAIL_FAILED = (
-    "The reset mail could not be sent just now (the mail server did not answer). Try again "
-    "in a few minutes, or ask a staff member to set a new password for you."
-)
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    """Django's, with a mail server that is away shown as a message, not an error page."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except (smtplib.SMTPException, OSError):
-            log.exception("password reset mail not sent")
-            form.add_error(None, MAIL_FAILED)
-            return self.render_to_response(self.get_context_data(form=form), status=503)
