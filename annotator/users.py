@@ -49,6 +49,10 @@ def _username_problem(User, username: str) -> str:
         User.username_validator(username)
     except ValidationError as error:
         return " ".join(error.messages)
+    # Owners add people by username or e-mail address: a username shaped like an address
+    # could pass for someone else's.
+    if "@" in username:
+        return "A username cannot hold “@” (people are also found by their e-mail address)."
     # Case apart, two people must not look the same in lists and history.
     if User.objects.filter(username__iexact=username).exists():
         return "This username is taken."

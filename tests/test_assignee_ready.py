@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.articles.models import ArticleStatus
+from annotator.projects.models import Membership
 from annotator.review.models import Assignment
 from annotator.review.services import assignments_create
 
@@ -181,3 +182,23 @@ def test_unassigning_the_only_one_still_working_makes_the_article_ready(login, t
     assert login(team["owner"]).post(url).status_code == 302
     assert status_of(shared) == ArticleStatus.READY
     assert marks(shared) == {team["annotator"].username: True}
+
+
+def test_a_member_with_nothing_to_do_with_it_does_not_clear_the_marks(login, team, shared):
+    """Someone not assigned, who has no span in it and did not upload it, leaves every
+    assignee's mark as it is."""
+    page_door(login, team, shared)(team["annotator"])("ready")
+    outsider_member = factories.member(team.project)
+    page_door(login, team, shared)(outsider_member)("in_progress")
+    assert marks(shared) == {"annotator": True, "annotator2": False}
+
+
+def test_a_removed_member_leaves_their_assignments_and_nobody_waits_for_them(
+    login, team, shared
+):
+    page_door(login, team, shared)(team["annotator"])("ready")
+    gone = Membership.objects.get(project=team.project, user=team["annotator2"])
+    url = reverse("projects:member_remove", args=[team.slug, gone.pk])
+    assert login(team["owner"]).post(url, {"confirm": "1"}).status_code == 302
+    assert marks(shared) == {"annotator": True}
+    assert status_of(shared) == ArticleStatus.READY

@@ -91,6 +91,24 @@ def test_owner_adds_by_username_or_email(login, team):
     assert "dana added as annotator" in client.get(members_url(team)).content.decode()
 
 
+def test_an_address_finds_the_person_whose_address_it_is(client, login, team):
+    """A username shaped like someone's address cannot be made, and one made earlier does
+    not stand in for the person whose address it is."""
+    dana = factories.user("dana", email="dana@example.org")
+    factories.user("dana@example.org")  # made before usernames refused "@"
+    response = login(team["owner"]).post(
+        members_url(team), {"who": "Dana@example.org", "role": Role.OWNER}
+    )
+    assert response.status_code == 302
+    added = Membership.objects.get(project=team.project, role=Role.OWNER, user__username="dana")
+    assert added.user == dana
+    link = make_invite(login(team["owner"]), team)
+    signup = {"password1": "a long pass phrase", "password2": "a long pass phrase"}
+    refused = client.post(link, {"username": "lina@example.org", **signup})
+    assert refused.status_code == 422 and "cannot hold “@”" in refused.content.decode()
+    assert not User.objects.filter(username="lina@example.org").exists()
+
+
 def test_unknown_account_or_member_already_is_a_clear_422_keeping_the_input(login, team):
     client = login(team["owner"])
     page = client.post(members_url(team), {"who": "nobody@example.org", "role": "reviewer"})

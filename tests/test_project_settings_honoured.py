@@ -304,6 +304,9 @@ def test_api_export_without_formats_follows_the_projects_settings(team, exported
     assert b"bridge" in content
     _, content = exported(format="zip")
     assert "annotations.jsonld" not in zipfile.ZipFile(io.BytesIO(content)).namelist()
+    _, content = exported(bundle_formats="w3c")  # a bundle of these, format left out
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert "annotations.jsonld" in names and "claims.csv" not in names
     _, content = exported(format="zip", bundle_formats="w3c")
     names = zipfile.ZipFile(io.BytesIO(content)).namelist()
     assert "annotations.jsonld" in names and "claims.csv" not in names

@@ -222,6 +222,23 @@ def test_archived_project_refuses_writes_and_leaves_the_list(login, api_as, team
     assert "The Newsroom" in client.get(reverse("projects:list")).content.decode()
 
 
+def test_archived_project_refuses_finishing_a_review_and_relabelling_an_import(
+    login, api_as, team, run_worker
+):
+    """Two doors that wrote without asking the service whether the project is writable."""
+    files = [SimpleUploadedFile("a.txt", b"Another article about the convoy.")]
+    batch = run_worker(login(team["owner"]), team.slug, files)
+    article = Article.objects.get(project=team.project)
+    assert api_as(team["owner"])("post", f"/api/projects/{team.slug}/archive/").status_code == 200
+    finish = reverse("review:finish", args=[team.slug, article.pk])
+    assert login(team["reviewer"]).post(finish).status_code == 403
+    relabel = reverse("articles:review", args=[team.slug, batch.pk])
+    answer = login(team["owner"]).post(relabel, {"action": "all", "all_language": "fr"})
+    assert answer.status_code == 403
+    article.refresh_from_db()
+    assert article.status != "reviewed" and article.language != "fr"
+
+
 def test_archive_and_unarchive_from_the_settings_page(login, team):
     client = login(team["owner"])
     settings_url = reverse("teams:settings", args=[team.slug])

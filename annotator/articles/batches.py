@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.template.defaultfilters import filesizeformat
@@ -27,9 +28,15 @@ from annotator.articles.models import (
     SourceFile,
 )
 from annotator.articles.parsing import Rejected, file_kind
-from annotator.articles.services import Overrides, article_import, source_for_outlet
+from annotator.articles.services import (
+    Overrides,
+    article_import,
+    can_edit_metadata,
+    source_for_outlet,
+)
 from annotator.articles.tasks import batch_import_task
-from annotator.projects.access import writable_check
+from annotator.projects.access import role_check, writable_check
+from annotator.projects.models import Role
 from annotator.sources.models import Source
 from annotator.sources.services import SourceMatcher
 from annotator.tasklimits import TaskTimeLimit
@@ -327,8 +334,17 @@ def batch_resume(*, batch: ImportBatch) -> bool:
     return True
 
 
-def batch_outlet_language_set(*, batch: ImportBatch, outlet_name: str = "", language=None) -> int:
-    """Give every article imported by the batch this outlet and/or language; returns how many."""
+def batch_outlet_language_set(
+    *, batch: ImportBatch, user, outlet_name: str = "", language=None
+) -> int:
+    """Give every article imported by the batch this outlet and/or language; returns how
+    many. For its uploader, reviewers and owners (can_edit_metadata), not in an archived
+    project (role_check)."""
+    membership = role_check(
+        user=user, project_id=batch.project_id, minimum=Role.ANNOTATOR, doing="do that"
+    )
+    if not can_edit_metadata(membership, uploaded_by_id=batch.created_by_id):
+        raise PermissionDenied("Only the uploader, reviewers and owners review this import.")
     articles = Article.objects.filter(
         pk__in=ImportItem.objects.filter(batch=batch, status=ItemStatus.IMPORTED).values(
             "article_id"

@@ -273,13 +273,14 @@ def article_status_set(*, article: Article, status: str, user) -> Article:
                 "Only the article's uploader, assignees and annotators, or a reviewer, "
                 "take it out of the review queue."
             )
-        status = _ready_marks_set(article, user, status, current.status)
+        clears_all = membership.has_role(Role.REVIEWER) or _works_on(user, article)
+        status = _ready_marks_set(article, user, status, current.status, clears_all)
         Article.objects.filter(pk=article.pk).update(status=status, updated_at=timezone.now())
     article.status = status
     return article
 
 
-def _ready_marks_set(article: Article, user, status: str, current: str) -> str:
+def _ready_marks_set(article: Article, user, status: str, current: str, clears_all: bool) -> str:
     """The assignees' ready marks after `user` asks for `status`, and the article's status
     that follows (see article_status_set). The review app's assignments are written through
     the reverse relation, here only: this app cannot import review."""
@@ -287,7 +288,8 @@ def _ready_marks_set(article: Article, user, status: str, current: str) -> str:
     now = timezone.now()
     with pghistory.context(user=user.pk):
         if not assignments.filter(user=user).exists():
-            if status == ArticleStatus.IN_PROGRESS:
+            # Only reviewers and those who work on it clear the assignees' marks.
+            if status == ArticleStatus.IN_PROGRESS and clears_all:
                 assignments.filter(ready_at__isnull=False).update(ready_at=None)
             return status
         if status == ArticleStatus.IN_PROGRESS:

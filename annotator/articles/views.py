@@ -202,6 +202,7 @@ def batch_review(request, slug, batch_id):
     if request.method == "POST" and request.POST.get("action") == "all":
         changed = batch_outlet_language_set(
             batch=batch,
+            user=request.user,
             outlet_name=request.POST.get("all_outlet", ""),
             language=request.POST.get("all_language") or None,
         )

@@ -84,6 +84,8 @@ def _export_choice(project, query: ExportQuery) -> tuple[str, list[str]]:
         bundle = defaults if project.export_formats else list(FORMATS)
     if query.format is not None:
         return query.format, bundle
+    if query.bundle_formats is not None:  # asked for a bundle of these
+        return BUNDLE_KEY, bundle
     if len(defaults) == 1:
         return defaults[0], defaults
     return BUNDLE_KEY, defaults

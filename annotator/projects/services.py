@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from annotator.projects.access import role_check
 from annotator.projects.models import Invite, Membership, Role
+from annotator.projects.signals import member_removed
 from annotator.users import user_create
 
 
@@ -78,6 +79,7 @@ def member_remove(*, user, membership: Membership) -> None:
         if current.role == Role.OWNER:
             _another_owner_check(current)
         Membership.objects.filter(pk=current.pk).delete()
+        member_removed.send(sender=Membership, membership=current, user=user)
 
 
 def _role_valid(role: str) -> None:
@@ -88,14 +90,16 @@ def _role_valid(role: str) -> None:
 def _account(who: str):
     if not who:
         raise MemberError("Give the person's username or e-mail address.")
-    found = list(
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(username__iexact=who) | Q(email__iexact=who))[:10]
-    )
-    by_name = [u for u in found if u.get_username().lower() == who.lower()]
-    if len(by_name) == 1 or len(found) == 1:
-        return (by_name or found)[0]
+    # An address is looked up as an address only, so that a username shaped like one (made
+    # before usernames refused "@") cannot stand in for the person whose address it is.
+    active = get_user_model().objects.filter(is_active=True)
+    if "@" in who:
+        found = list(active.filter(email__iexact=who)[:2])
+    else:
+        found = list(active.filter(username__iexact=who)[:2])
+        found = [u for u in found if u.get_username() == who] or found  # exact case first
+    if len(found) == 1:
+        return found[0]
     if found:
         raise MemberError("Several accounts have this e-mail address: add the person by username.")
     raise MemberError(f"No account has the username or e-mail address “{who}”.")
@@ -214,14 +218,18 @@ def invite_accept(
         invite = invite_check(key=key, lock=True)
         if user is None:
             user = user_create(username=username, password=password, name=name)
-        elif Membership.objects.filter(project_id=invite.project_id, user=user).exists():
-            raise InviteError(
-                f"You are already a member of {invite.project.name}; the link stays unused "
-                "for the person it was meant for."
-            )
-        with pghistory.context(user=user.pk):
-            membership = Membership.objects.create(
-                project=invite.project, user=user, role=invite.role
-            )
+        already = InviteError(
+            f"You are already a member of {invite.project.name}; the link stays unused "
+            "for the person it was meant for."
+        )
+        if Membership.objects.filter(project_id=invite.project_id, user=user).exists():
+            raise already
+        try:
+            with transaction.atomic(), pghistory.context(user=user.pk):
+                membership = Membership.objects.create(
+                    project=invite.project, user=user, role=invite.role
+                )
+        except IntegrityError:  # an owner added them a moment ago
+            raise already from None
         Invite.objects.filter(pk=invite.pk).update(accepted_at=timezone.now(), accepted_by=user)
     return membership

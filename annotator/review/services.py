@@ -16,7 +16,7 @@ from annotator.annotations.access import can_decide
 from annotator.annotations.models import Annotation, Status
 from annotator.annotations.services import annotation_update
 from annotator.articles.models import Article, ArticleStatus
-from annotator.projects.access import membership_of, role_check, writable_check, writable_check_id
+from annotator.projects.access import membership_of, role_check, writable_check
 from annotator.projects.models import Membership, Role
 from annotator.review.models import Assignment
 
@@ -100,6 +100,15 @@ def _agreed_twin(annotation, reviewer):
     )
 
 
+def article_review_finish(*, article: Article, user) -> bool:
+    """A reviewer marks an article with nothing left to decide as reviewed (e.g. one
+    without spans); see article_review_complete."""
+    role_check(
+        user=user, project_id=article.project_id, minimum=Role.REVIEWER, doing="finish a review"
+    )
+    return article_review_complete(article=article)
+
+
 def article_review_complete(*, article: Article) -> bool:
     """Mark the article reviewed if none of its annotations is a draft any more (suggestions
     are not review items). Returns whether it is reviewed now."""
@@ -114,11 +123,13 @@ def article_review_complete(*, article: Article) -> bool:
 
 def assignments_create(*, articles, users, assigned_by) -> int:
     """Assign every article to every user (all members of the articles' project); pairs
-    that exist already are left alone. Returns how many assignments are new."""
+    that exist already are left alone. Owners only. Returns how many assignments are new."""
     articles, users = list(articles), list(users)
     project_ids = {article.project_id for article in articles}
     for project_id in project_ids:
-        writable_check_id(project_id)
+        role_check(
+            user=assigned_by, project_id=project_id, minimum=Role.OWNER, doing="assign articles"
+        )
     members = set(
         Membership.objects.filter(project_id__in=project_ids, user__in=users).values_list(
             "project_id", "user_id"
@@ -154,12 +165,32 @@ def assignment_delete(*, assignment: Assignment, user) -> None:
         doing="change assignments",
     )
     with transaction.atomic(), pghistory.context(user=user.pk):
-        Assignment.objects.filter(pk=assignment.pk).delete()
-        left = Assignment.objects.filter(article_id=assignment.article_id)
-        if left.exists() and not left.filter(ready_at__isnull=True).exists():
-            Article.objects.filter(
-                pk=assignment.article_id, status=ArticleStatus.IN_PROGRESS
-            ).update(status=ArticleStatus.READY, updated_at=timezone.now())
+        _assignments_delete([assignment])
+
+
+def assignments_of_removed_member_delete(*, membership, user, **signal) -> None:
+    """The projects app's member_removed: the person's assignments in that project go."""
+    taken = Assignment.objects.filter(
+        user_id=membership.user_id, article__project_id=membership.project_id
+    )
+    with pghistory.context(user=user.pk):
+        _assignments_delete(list(taken))
+
+
+def _assignments_delete(assignments: list[Assignment]) -> None:
+    """Delete them; an article whose remaining assignees have all marked their work ready
+    waited only for those who left: it is ready for review. Articles are locked first, as
+    article_status_set locks them, so that a mark taken back meanwhile is seen."""
+    article_ids = sorted({a.article_id for a in assignments})
+    list(Article.objects.select_for_update().filter(pk__in=article_ids).only("pk"))
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).delete()
+    waiting = Assignment.objects.filter(article_id__in=article_ids, ready_at__isnull=True)
+    assigned = Assignment.objects.filter(article_id__in=article_ids)
+    Article.objects.filter(
+        pk__in=assigned.values("article_id"), status=ArticleStatus.IN_PROGRESS
+    ).exclude(pk__in=waiting.values("article_id")).update(
+        status=ArticleStatus.READY, updated_at=timezone.now()
+    )
 
 
 def _check_reviewer(reviewer, article_id: int) -> None:

@@ -257,7 +257,7 @@ def finish(request, slug, article_id):
     membership, article = article_for_reviewer(request.user, slug, article_id)
     if request.method != "POST":  # after the access check: outsiders get 404 whatever the method
         return HttpResponseNotAllowed(["POST"])
-    if not services.article_review_complete(article=article):
+    if not services.article_review_finish(article=article, user=request.user):
         return _error(request, membership, article, "Some annotations are still undecided.")
     return _done(request, membership, article)
 

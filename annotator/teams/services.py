@@ -228,10 +228,14 @@ def project_archive(*, user, project: Project) -> Project:
         doing="archive the project",
         archived_ok=True,
     )
-    if project.archived_at is None:
-        _nothing_running_check(project, "archive")
-        project.archived_at = timezone.now()
-        project.save(update_fields=["archived_at"])
+    with transaction.atomic():
+        # Locked: an upload queued meanwhile waits (its batch row takes a key share of
+        # the project row) and then meets the archived project, rather than slipping in.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        if project.archived_at is None:
+            _nothing_running_check(project, "archive")
+            project.archived_at = timezone.now()
+            project.save(update_fields=["archived_at"])
     return project
 
 
