@@ -193,9 +193,7 @@ def test_a_member_with_nothing_to_do_with_it_does_not_clear_the_marks(login, tea
     assert marks(shared) == {"annotator": True, "annotator2": False}
 
 
-def test_a_removed_member_leaves_their_assignments_and_nobody_waits_for_them(
-    login, team, shared
-):
+def test_a_removed_member_leaves_their_assignments_and_nobody_waits_for_them(login, team, shared):
     page_door(login, team, shared)(team["annotator"])("ready")
     gone = Membership.objects.get(project=team.project, user=team["annotator2"])
     url = reverse("projects:member_remove", args=[team.slug, gone.pk])

@@ -464,7 +464,6 @@ def test_password_reset_does_not_say_whether_an_address_has_an_account(client, t
     assert [m.to for m in mail.outbox] == [["annotator@example.org"]]
 
 
-
 def test_a_mail_server_that_is_away_answers_as_usual(client, team, monkeypatch):
     """Django logs the failure and answers as for any address: no error page, and nothing
     said about whether the address has an account."""
