@@ -2,20 +2,19 @@
 
 Pure functions, no database: annotator.articles.services decides what is stored.
 Libraries: trafilatura (main text and metadata of HTML pages), charset-normalizer
-(Windows-1256 vs Windows-1252 when the bytes are not UTF-8), py3langid (language).
+(Windows-1256 vs Windows-1252 when the bytes are not UTF-8), py3langid (language). Each is
+imported by its one accessor below on first use: uploaded files are read by the worker
+(batches.py), and a web process reads only pasted text, so it need not load them at
+start-up (tests/test_startup_imports.py).
 """
 
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
-
-import charset_normalizer
-import trafilatura
-from lxml import etree
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from annotator.articles.dates import FoundDate, find_date_in_text, parse_date
 from annotator.articles.furniture import is_furniture
@@ -43,7 +42,6 @@ MAX_META_VALUE = 2000
 MAX_JSON_LD = 100_000
 # Fewer words than this from a web page is a menu or a caption, not an article.
 MIN_HTML_WORDS = 5
-_identifier = None
 
 
 class Rejected(Exception):
@@ -124,7 +122,7 @@ def _decode(data: bytes, declared: str) -> tuple[str, str]:
             return data.decode(declared), declared.lower()
         except (UnicodeDecodeError, LookupError):
             pass
-    best = charset_normalizer.from_bytes(data, cp_isolation=["cp1256", "cp1252"]).best()
+    best = _charset_normalizer().from_bytes(data, cp_isolation=["cp1256", "cp1252"]).best()
     if best is None:
         raise Rejected(
             "The bytes could not be read as text: they are not valid UTF-8 or UTF-16, and do "
@@ -132,6 +130,13 @@ def _decode(data: bytes, declared: str) -> tuple[str, str]:
             "Save the file as UTF-8 and upload it again."
         )
     return str(best), best.encoding
+
+
+def _charset_normalizer():
+    """charset-normalizer, for the first bytes that are not UTF-8 (pasted text always is)."""
+    import charset_normalizer
+
+    return charset_normalizer
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -191,18 +196,23 @@ def _main_script_lines(text: str) -> str:
     return "\n".join(keep)
 
 
+@cache
+def _language_identifier():
+    """py3langid's model (with numpy), loaded for the first text whose language is detected."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
 def detect_language(text: str) -> tuple[str, float]:
     """(BCP 47 code or "", confidence) of the text's main language (the lines in its main
     script). Short or unclear text gives "" rather than a guess; mostly-Arabic-script text
     that the model is unsure about is taken as Arabic."""
-    global _identifier
     sample = _main_script_lines(text[:4000])[:2000]  # plenty for a reliable guess
     letters = [ch for ch in sample if ch.isalpha()]
     if len(letters) < 12:
         return "", 0.0
-    if _identifier is None:
-        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    code, probability = _identifier.classify(sample)
+    code, probability = _language_identifier().classify(sample)
     code = ARABIC_VARIETIES.get(code, code)
     if probability >= 0.5:
         return code, round(float(probability), 3)
@@ -383,13 +393,24 @@ def html_published(tree) -> tuple[FoundDate | None, str]:
     return None, ""
 
 
+@cache
+def _html_reader():
+    """(trafilatura, lxml's ParserError), for the first HTML page read: a web process reads
+    one only when a page's source is pasted."""
+    import trafilatura
+    from lxml.etree import ParserError
+
+    return trafilatura, ParserError
+
+
 def parse_html(data: bytes) -> ParsedArticle:
     """A saved web page: the main text (no menus, share buttons, related links) and metadata."""
+    trafilatura, parser_error = _html_reader()
     html, encoding = decode_bytes(data, declared=_declared_charset(data))
     html = normalise_text(html)
     try:
         tree = trafilatura.load_html(html)
-    except (ValueError, etree.ParserError):
+    except (ValueError, parser_error):
         tree = None
     if tree is None:
         raise Rejected("The HTML page could not be read.")

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 
 
+def claimed_dates_find(text: str, language: str, published_at):
+    """dates.find_dates, imported on the first claimed time a person types. The claimed-time
+    suggester compiles its patterns (about 0.3 s) and brings dateparser: a web process loads
+    them when the workspace first needs them, not at start-up (tests/test_startup_imports.py)."""
+    from annotator.suggestions.dates import find_dates
+
+    return find_dates(text, language, published_at)
+
+
 class SuggestionsConfig(AppConfig):
     name = "annotator.suggestions"
     verbose_name = "Suggestions"
@@ -11,7 +20,6 @@ class SuggestionsConfig(AppConfig):
         # A person's span taking an open suggestion over is recorded as a decision.
         from annotator.annotations.signals import suggestion_taken
         from annotator.articles.signals import article_imported
-        from annotator.suggestions.dates import find_dates
         from annotator.suggestions.services import suggestion_taken_record
         from annotator.suggestions.tasks import suggestions_enqueue_on_import
         from annotator.workspace.claimed import relative_reader_set
@@ -19,4 +27,4 @@ class SuggestionsConfig(AppConfig):
         article_imported.connect(suggestions_enqueue_on_import, dispatch_uid="suggestions")
         suggestion_taken.connect(suggestion_taken_record, dispatch_uid="suggestions")
         # The workspace reads a typed claimed time ("yesterday", "Monday") with our reader.
-        relative_reader_set(find_dates)
+        relative_reader_set(claimed_dates_find)

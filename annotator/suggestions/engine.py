@@ -43,9 +43,8 @@ from annotator.suggestions.sentences import (
     sentence_of,
     sentences,
 )
+from annotator.suggestions.suggesters import ATTRIBUTIONS, CLAIMS, DATES, HEDGES
 
-HEDGES, ATTRIBUTIONS, DATES, CLAIMS = "hedges", "attributions", "dates", "claims"
-SUGGESTER_KIND = {HEDGES: "hedge", ATTRIBUTIONS: "attribution", DATES: "date", CLAIMS: "claim"}
 CONFIDENCE = {HEDGES: 0.8, ATTRIBUTIONS: 0.75, DATES: 0.85}
 
 

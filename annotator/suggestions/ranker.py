@@ -20,9 +20,10 @@ project's decisions on claim candidates (accepted or edited = wanted, rejected =
   when a reviewer presses "Retrain now". It takes well under a second for a few hundred.
 
 Its scores live in ClaimScore rows next to pending claim suggestions; pending_suggestions
-orders by them. The engine's confidence on the annotation is left as it was.
+orders by them. The engine's confidence on the annotation is left as it was. Only the
+worker imports this module (tasks.py, runs.py): what pages show about the ranker, and when
+it trains, is ranker_status.py, which needs no scikit-learn.
 
-    claim_decision_counts(project) -> DecisionCounts
     ranker_inputs(quotes, confidences) -> array; claim_ranker_pipeline() -> Pipeline
     ranker_evaluate(quotes, labels, confidences) -> Evaluation   (no database)
     claim_ranker_train(*, project) -> TrainResult
@@ -38,7 +39,6 @@ import joblib
 import numpy as np
 import sklearn
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -50,54 +50,22 @@ from sklearn.preprocessing import FunctionTransformer
 from annotator.annotations.kinds import CLAIM
 from annotator.annotations.models import Annotation, Status
 from annotator.projects.models import Project
-from annotator.suggestions.models import (
-    ClaimRanker,
-    ClaimScore,
-    Decision,
-    SuggestionDecision,
-    SuggestionKind,
+from annotator.suggestions.models import ClaimRanker, ClaimScore
+from annotator.suggestions.ranker_status import (
+    RANKER_OFF,
+    TOP_SHARE,
+    WANTED,
+    DecisionCounts,
+    claim_decisions,
 )
 
-MIN_DECISIONS = 10  # claim decisions before a first model
-MIN_EACH = 3  # accepted and rejected ones, each
-RETRAIN_EVERY = 10  # claim decisions between automatic retrainings
 MAX_DECISIONS = 5000  # the most recent ones; keeps training within seconds
-TOP_SHARE = 1 / 3  # precision is measured on the top third of ranked candidates
 FOLDS = 5
 # Weight of the engine's confidence against the text's n-grams (each TF-IDF row has length
 # 1, so single n-gram values are small): 3 did best on bench/ranker.py from 10 to 600
 # decisions (1 under-uses the rules with few decisions, 10 over-uses them with many).
 RULES_WEIGHT = 3.0
 RANDOM_STATE = 0
-WANTED = (Decision.ACCEPTED, Decision.EDITED)
-# Project.claim_ranker_on off: no training, no scoring, and the rules order the candidates
-# (any model and scores are kept, unused, for when it is switched on again).
-RANKER_OFF = "Claim ranker: off in this project’s settings."
-
-
-@dataclass
-class DecisionCounts:
-    total: int
-    accepted: int
-
-    @property
-    def rejected(self) -> int:
-        return self.total - self.accepted
-
-    @property
-    def enough(self) -> bool:
-        return (
-            self.total >= MIN_DECISIONS and self.accepted >= MIN_EACH and self.rejected >= MIN_EACH
-        )
-
-    @property
-    def shortfall(self) -> str:
-        """Why there is no model yet, for people."""
-        return (
-            f"Too few decisions to learn from: the ranker needs at least {MIN_DECISIONS} "
-            f"decided claim candidates, {MIN_EACH} accepted and {MIN_EACH} rejected; this "
-            f"project has {self.total} ({self.accepted} accepted, {self.rejected} rejected)."
-        )
 
 
 @dataclass
@@ -117,17 +85,6 @@ class TrainResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _claim_decisions(project):
-    return SuggestionDecision.objects.filter(article__project=project, kind=SuggestionKind.CLAIM)
-
-
-def claim_decision_counts(project) -> DecisionCounts:
-    counts = _claim_decisions(project).aggregate(
-        total=Count("id"), accepted=Count("id", filter=Q(decision__in=WANTED))
-    )
-    return DecisionCounts(total=counts["total"], accepted=counts["accepted"])
 
 
 def ranker_inputs(quotes, confidences) -> np.ndarray:
@@ -195,7 +152,7 @@ def claim_ranker_train(*, project) -> TrainResult:
     if not project.claim_ranker_on:
         return TrainResult(trained=False, message=RANKER_OFF)
     rows = list(
-        _claim_decisions(project)
+        claim_decisions(project)
         .order_by("-decided_at", "-pk")
         .values_list("quote", "decision", "confidence")[:MAX_DECISIONS]
     )
@@ -318,18 +275,3 @@ def claim_candidates_score(*, project_id: int, annotations: list[Annotation]) ->
         return 0
     _scores_store(_scores(pipeline, annotations))
     return len(annotations)
-
-
-def claim_ranker_summary(project) -> dict:
-    """What the Suggestions page shows about the ranker."""
-    ranker = ClaimRanker.objects.filter(project=project).defer("model").first()
-    counts = claim_decision_counts(project)
-    return {
-        "ranker": ranker,
-        "counts": counts,
-        "since": max(0, counts.total - ranker.decisions) if ranker else counts.total,
-        "stale": bool(ranker) and ranker.library_version != sklearn.__version__,
-        "installed_version": sklearn.__version__,
-        "retrain_every": RETRAIN_EVERY,
-        "top_share": TOP_SHARE,
-    }

@@ -10,8 +10,8 @@ from django.db.models.functions import Coalesce
 
 from annotator.annotations.models import Annotation, Status
 from annotator.articles.models import Article
-from annotator.suggestions.engine import SUGGESTER_KIND
 from annotator.suggestions.models import DateSuggestion, RuleSetting, SuggestionDecision
+from annotator.suggestions.suggesters import SUGGESTER_KIND
 
 # A rule is switched off in a project when, over at least SWITCH_OFF_MIN_DECISIONS decisions,
 # fewer than SWITCH_OFF_BELOW of its suggestions were accepted (edited ones count as accepted).

@@ -8,6 +8,10 @@
 - Claim decisions call claim_ranker_enqueue_if_due(project, decision), and the Suggestions page's
   "Retrain now" calls claim_ranker_enqueue(project): the claim ranker (ranker.py) learns
   from the project's decisions in a few seconds at most.
+
+The web processes import this module only to queue tasks; the worker runs them. So the
+suggesters and the ranker (runs.py, ranker.py: compiled patterns, dateparser, scikit-learn
+and scipy) are loaded by the first task that needs them, not at web start-up.
 """
 
 from django.db import transaction
@@ -17,15 +21,29 @@ from django_tasks import task
 from annotator.articles.models import Article
 from annotator.projects.access import writable_check
 from annotator.projects.models import Project
-
-# Modules, not names: services imports this module too (to queue training after decisions).
-from annotator.suggestions import ranker, runs
+from annotator.suggestions import ranker_status
 from annotator.suggestions.models import RunStatus, SuggestionDecision, SuggestionRun
 from annotator.tasklimits import TaskTimeLimit
 
 # "Suggest again" has a person waiting: it goes before the runs queued by imports.
 SUGGEST_AGAIN_PRIORITY = 10
 MAX_BOOSTED_PER_USER = 3
+
+
+# The task bodies' code, imported by the first task that runs it (see above), so that web
+# processes queue tasks without loading it (tests/test_startup_imports.py).
+def _runs():
+    """runs.py: the suggesters (engine.py, dates.py with dateparser) and ranker.py's scoring."""
+    from annotator.suggestions import runs
+
+    return runs
+
+
+def _ranker():
+    """ranker.py: training with scikit-learn."""
+    from annotator.suggestions import ranker
+
+    return ranker
 
 
 @task()
@@ -41,7 +59,7 @@ def suggestions_run_task(article_id: int) -> dict:
         create_defaults={"status": RunStatus.RUNNING, "started_at": now, "requested_at": now},
     )
     try:
-        result = runs.suggestions_run(article=article)
+        result = _runs().suggestions_run(article=article)
     except TaskTimeLimit as limit:
         _run_end(article, now, RunStatus.FAILED, error=f"The suggesters took too long. {limit}")
         raise
@@ -103,7 +121,7 @@ def claim_ranker_train_task(project_id: int) -> dict:
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return {"trained": False, "message": "The project was deleted."}
-    return ranker.claim_ranker_train(project=project).as_dict()
+    return _ranker().claim_ranker_train(project=project).as_dict()
 
 
 def claim_ranker_enqueue(project: Project) -> None:
@@ -118,10 +136,10 @@ def claim_ranker_enqueue_if_due(project: Project, decision: SuggestionDecision) 
     Never when the project's settings switch the ranker off."""
     if not project.claim_ranker_on:
         return False
-    counts = ranker.claim_decision_counts(project)
-    wanted = decision.decision in ranker.WANTED
-    before = ranker.DecisionCounts(total=counts.total - 1, accepted=counts.accepted - wanted)
-    if counts.enough and (not before.enough or counts.total % ranker.RETRAIN_EVERY == 0):
+    counts = ranker_status.claim_decision_counts(project)
+    wanted = decision.decision in ranker_status.WANTED
+    before = ranker_status.DecisionCounts(total=counts.total - 1, accepted=counts.accepted - wanted)
+    if counts.enough and (not before.enough or counts.total % ranker_status.RETRAIN_EVERY == 0):
         claim_ranker_enqueue(project)
         return True
     return False

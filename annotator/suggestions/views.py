@@ -12,14 +12,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotator.annotations.access import annotation_for_member, article_for_member
 from annotator.projects.access import membership_or_404
 from annotator.projects.models import Role
-from annotator.suggestions.engine import SUGGESTER_KIND
 from annotator.suggestions.models import (
     DateSuggestion,
     RunStatus,
     SuggestionKind,
     SuggestionRun,
 )
-from annotator.suggestions.ranker import RANKER_OFF, claim_decision_counts, claim_ranker_summary
+from annotator.suggestions.ranker_status import (
+    RANKER_OFF,
+    claim_decision_counts,
+    claim_ranker_summary,
+)
 from annotator.suggestions.services import (
     SuggestionError,
     SuggestionOverlap,
@@ -37,6 +40,7 @@ from annotator.suggestions.stats import (
     rule_statistics,
     suggester_statistics,
 )
+from annotator.suggestions.suggesters import SUGGESTER_KIND
 from annotator.suggestions.tasks import (
     SUGGEST_AGAIN_PRIORITY,
     claim_ranker_enqueue,

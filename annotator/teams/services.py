@@ -18,7 +18,7 @@ from annotator.exports.models import DatasetImport, ExportJob, JobStatus
 from annotator.exports.tasks import export_dir
 from annotator.projects.access import may_create_projects, role_check
 from annotator.projects.models import Membership, Project, Role
-from annotator.suggestions.engine import ATTRIBUTIONS, CLAIMS, DATES, HEDGES
+from annotator.suggestions.suggesters import ATTRIBUTIONS, CLAIMS, DATES, HEDGES
 from annotator.suggestions.tasks import claim_ranker_enqueue
 
 NAME_MAX = 200

@@ -1,0 +1,76 @@
+"""What a web process loads at start-up: the URL map and the WSGI application, imported in a
+fresh interpreter as gunicorn does, must not bring the libraries that only the worker (or a
+first use) needs: together 2.3 s of import and 180 MB per process before they were kept
+out (README, Start-up and memory)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+WORKER_ONLY = [
+    # scikit-learn and what it brings: the claim ranker (suggestions/ranker.py)
+    "sklearn",
+    "scipy",
+    "numpy",
+    "pandas",
+    "joblib",
+    # the suggesters (suggestions/engine.py and dates.py with dateparser)
+    "dateparser",
+    "annotator.suggestions.engine",
+    "annotator.suggestions.dates",
+    "annotator.suggestions.runs",
+    "annotator.suggestions.ranker",
+    # reading uploaded files (articles/parsing.py), which the worker does
+    "trafilatura",
+    "lxml",
+    "py3langid",
+    "charset_normalizer",
+]
+# As gunicorn: the application (django.setup()), then the URL map its first request loads.
+START_UP = """
+import json, sys
+from annotator.wsgi import application
+import annotator.urls
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_at_start_up(**env) -> set[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", START_UP],
+        cwd=PROJECT_DIR,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def loaded(modules: set[str], name: str) -> bool:
+    return name in modules or any(module.startswith(name + ".") for module in modules)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},  # the test and development settings
+        {"DEBUG": "0", "SECRET_KEY": "k" * 64, "ALLOWED_HOSTS": "127.0.0.1"},  # production
+    ],
+    ids=["development", "production"],
+)
+def test_web_start_up_leaves_the_worker_libraries_out(env):
+    modules = modules_at_start_up(**env)
+    # The web side is all there: every page's views, the API, the task queue's front.
+    assert {"annotator.api", "annotator.suggestions.views", "annotator.suggestions.tasks"} <= (
+        modules
+    )
+    assert [name for name in WORKER_ONLY if loaded(modules, name)] == []
