@@ -42,6 +42,7 @@ from annotator.suggestions.models import (
     SuggestionDecision,
     SuggestionKind,
 )
+from annotator.suggestions.ranker_status import RANKER_OFF, claim_decision_counts
 from annotator.suggestions.stats import (
     SUGGESTER_FOR_KIND,
     SWITCH_OFF_BELOW,
@@ -360,3 +361,22 @@ def rule_switch(*, project, rule: str, enabled: bool, user, reason: str = "") ->
         },
     )
     return setting
+
+
+def claim_ranker_retrain(*, user, project) -> str:
+    """Queue a training of the project's claim ranker (reviewers and owners; not in an
+    archived project). SuggestionError says why not: switched off, or too few decisions.
+    Returns what to tell the person."""
+    role_check(
+        user=user, project_id=project.pk, minimum=Role.REVIEWER, doing="retrain the claim ranker"
+    )
+    if not project.claim_ranker_on:
+        raise SuggestionError(RANKER_OFF)
+    counts = claim_decision_counts(project)
+    if not counts.enough:
+        raise SuggestionError(counts.shortfall)
+    tasks.claim_ranker_enqueue(project)
+    return (
+        f"Retraining on {counts.total} claim decisions: it takes a few seconds in the "
+        "background; reload this page to see the new figures."
+    )

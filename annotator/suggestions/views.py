@@ -19,13 +19,12 @@ from annotator.suggestions.models import (
     SuggestionRun,
 )
 from annotator.suggestions.ranker_status import (
-    RANKER_OFF,
-    claim_decision_counts,
     claim_ranker_summary,
 )
 from annotator.suggestions.services import (
     SuggestionError,
     SuggestionOverlap,
+    claim_ranker_retrain,
     date_suggestion_accept,
     date_suggestion_reject,
     rule_switch,
@@ -43,7 +42,6 @@ from annotator.suggestions.stats import (
 from annotator.suggestions.suggesters import SUGGESTER_KIND
 from annotator.suggestions.tasks import (
     SUGGEST_AGAIN_PRIORITY,
-    claim_ranker_enqueue,
     suggestions_run_enqueue,
 )
 from annotator.workspace.answers import Before
@@ -101,20 +99,12 @@ def rule_toggle(request, slug):
 def ranker_retrain(request, slug):
     """Queue training of the project's claim ranker (it runs in the background)."""
     membership = membership_or_404(request.user, slug)
-    if not membership.has_role(Role.REVIEWER):
-        raise PermissionDenied("Only reviewers and owners retrain the claim ranker.")
-    counts = claim_decision_counts(membership.project)
-    if not membership.project.claim_ranker_on:
-        messages.warning(request, RANKER_OFF)
-    elif not counts.enough:
-        messages.warning(request, counts.shortfall)
-    else:
-        claim_ranker_enqueue(membership.project)
+    try:
         messages.success(
-            request,
-            f"Retraining on {counts.total} claim decisions: it takes a few seconds in the "
-            "background; reload this page to see the new figures.",
+            request, claim_ranker_retrain(user=request.user, project=membership.project)
         )
+    except SuggestionError as error:
+        messages.warning(request, str(error))
     return redirect("suggestions:stats", slug)
 
 
