@@ -5,7 +5,8 @@ import jsonschema
 import pytest
 
 from annotator.accounts.services import api_token_create
-from annotator.annotations.kinds import ATTRIBUTION, HEDGE
+from annotator.annotations import services
+from annotator.annotations.kinds import ATTRIBUTION, CLAIM, HEDGE
 from annotator.annotations.models import Annotation, Link
 
 WIRE = (
@@ -93,6 +94,7 @@ def api(client, team, openapi):
 
 
 ARTICLE = "/api/projects/{slug}/articles/{article_id}/"
+KINDS_IN_TURN = (CLAIM, ATTRIBUTION, HEDGE)
 CREATE = "/api/projects/{slug}/articles/{article_id}/annotations/"
 ONE = "/api/projects/{slug}/annotations/{annotation_id}/"
 LINKS = "/api/projects/{slug}/links/"
@@ -210,3 +212,44 @@ def test_same_permissions_as_the_pages(api, team, wire, outsider, client):
         f"/api/projects/{team.slug}/articles/{wire.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}"
     )
     assert response.status_code == 404
+
+
+def test_article_detail_sends_context_only_when_asked(api, team, sahil):
+    path = f"/api/projects/{team.slug}/articles/{sahil.pk}/"
+    lean = api("annotator", "get", path, template=ARTICLE).json()
+    full = api("annotator", "get", path + "?context=1", template=ARTICLE).json()
+    bulky = {"article_id", "prefix", "suffix", "created_at", "updated_at"}
+    assert lean["annotations"] and not bulky & set(lean["annotations"][0])
+    assert [span["id"] for span in full["annotations"]] == [s["id"] for s in lean["annotations"]]
+    for span in full["annotations"]:
+        assert bulky <= set(span) and span["article_id"] == sahil.pk
+        assert sahil.text[: span["start"]].endswith(span["prefix"])
+        assert sahil.text[span["end"] :].startswith(span["suffix"])
+    assert lean["links"] == full["links"] and lean["links"][0]["kind"] == "attributes"
+    assert "القوات الأجنبية".encode() in api("annotator", "get", path).content  # UTF-8 as is
+    refused = api("annotator", "get", path + "?context=maybe")
+    assert refused.status_code == 422 and "context" in refused.json()["detail"]
+
+
+def test_reading_a_500_span_article_takes_a_fixed_number_of_queries(
+    api, team, django_assert_max_num_queries
+):
+    text = ("Officials said about 300 troops left the base on Tuesday. " * 60)[:3_000]
+    article = factories.article(team.project, text)
+    stride = len(text) // 500
+    for index in range(500):
+        start, end = index * stride, index * stride + stride - 1
+        services.annotation_create(
+            article=article,
+            kind=KINDS_IN_TURN[index % 3],
+            start=start,
+            end=end,
+            quote=text[start:end],
+            created_by=team["annotator"],
+        )
+    path = f"/api/projects/{team.slug}/articles/{article.pk}/"
+    api("annotator", "get", path)  # the token's first use is recorded once
+    with django_assert_max_num_queries(5):
+        body = api("annotator", "get", path, template=ARTICLE).json()
+    assert len(body["annotations"]) == 500
+    assert [span["start"] for span in body["annotations"]] == [i * stride for i in range(500)]

@@ -3,6 +3,8 @@ workspace pages; offsets are Unicode code points into the article's stored text.
 
 from datetime import datetime
 
+import orjson
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -75,11 +77,61 @@ class ArticleListItem(ArticleSummary):
     open_suggestions: int = Field(alias="suggested", description="Suggestions nobody decided yet")
 
 
+WITH_CONTEXT = "Sent with ?context=1 only"
+
+
+class ArticleAnnotation(Schema):
+    """A span as the article detail sends it: what a client shows and edits; the fields
+    for re-anchoring and auditing come with ?context=1 (they were half the bytes)."""
+
+    id: int
+    kind: str
+    start: int = Field(description=CODE_POINTS)
+    end: int = Field(description=CODE_POINTS + "; exclusive")
+    quote: str = Field(description="Exactly text[start:end]")
+    status: str
+    note: str
+    version: int = Field(description="Send it back when updating (optimistic locking)")
+    created_by: str | None
+    event_id: int | None
+    claimed_at: datetime | None
+    claimed_precision: str
+    credibility: int | None
+    cited_source_id: int | None
+    hedge_type: str
+    article_id: int = Field(None, description=WITH_CONTEXT)
+    prefix: str = Field(None, description="Up to 32 characters before the quote. " + WITH_CONTEXT)
+    suffix: str = Field(None, description="Up to 32 characters after the quote. " + WITH_CONTEXT)
+    created_at: datetime = Field(None, description=WITH_CONTEXT)
+    updated_at: datetime = Field(None, description=WITH_CONTEXT)
+
+
 class ArticleOut(ArticleSummary):
     text: str = Field(description="The stored text that offsets index (code points)")
     text_sha256: str
-    annotations: list[AnnotationOut] = Field(alias="annotation_rows")
-    links: list[LinkOut] = Field(alias="link_rows")
+    annotations: list[ArticleAnnotation]
+    links: list[LinkOut]
+
+
+# The article detail's columns, read as tuples and sent by orjson: no model instances and
+# no per-object validation (on 500 spans, a tenth of the time); names as in ArticleAnnotation.
+SPAN_COLUMNS = {
+    name: name
+    for name in (
+        *("id", "kind", "start", "end", "quote", "status", "note", "version", "created_by"),
+        *("event_id", "claimed_at", "claimed_precision", "credibility", "cited_source_id"),
+        "hedge_type",
+    )
+} | {"created_by": "created_by__username"}
+CONTEXT_COLUMNS = {
+    name: name for name in ("article_id", "prefix", "suffix", "created_at", "updated_at")
+}
+LINK_COLUMNS = {
+    "id": "id",
+    "from_id": "from_annotation_id",
+    "to_id": "to_annotation_id",
+    "kind": "kind",
+}
 
 
 class KindFields(Input):
@@ -142,18 +194,46 @@ def article_list(request, slug: str, offset: int = Query(0, le=MAX_OFFSET), limi
     return articles[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 1000)]
 
 
+def _rows(queryset, columns: dict) -> list[dict]:
+    names = tuple(columns)
+    return [dict(zip(names, row, strict=True)) for row in queryset.values_list(*columns.values())]
+
+
 @router.get(
     "/projects/{slug}/articles/{article_id}/",
     response=ArticleOut,
     summary="An article's text, metadata, annotations and links",
+    description=(
+        "Every span of the article, in text order, and the links between them. Each span "
+        "leaves out `article_id`, `prefix`, `suffix`, `created_at` and `updated_at` unless "
+        "`context=1` is asked for (re-anchoring a quote, auditing): a client that shows "
+        "and edits spans does not need them, and leaving them out halves the answer."
+    ),
 )
-def article_detail(request, slug: str, article_id: int):
+def article_detail(
+    request,
+    slug: str,
+    article_id: int,
+    context: bool = Query(
+        False, description="Also send each span's prefix, suffix, article and times"
+    ),
+):
     _, article = article_for_member(request.user, slug, article_id)
-    article.annotation_rows = Annotation.objects.filter(article=article).select_related(
-        "created_by"
-    )
-    article.link_rows = Link.objects.filter(from_annotation__article=article)
-    return article
+    columns = SPAN_COLUMNS | CONTEXT_COLUMNS if context else SPAN_COLUMNS
+    body = {
+        "id": article.pk,
+        "title": article.title,
+        "outlet": article.outlet.name if article.outlet else None,
+        "url": article.url,
+        "language": article.language,
+        "published_at": article.published_at,
+        "status": article.status,
+        "text": article.text,
+        "text_sha256": article.text_sha256,
+        "annotations": _rows(Annotation.objects.filter(article=article), columns),
+        "links": _rows(Link.objects.filter(from_annotation__article=article), LINK_COLUMNS),
+    }
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
 @router.post(

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from annotator.annotations.kinds import KINDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     start: int
     end: int
@@ -30,15 +30,20 @@ def segments(text_length: int, spans, start: int = 0) -> list[Segment]:
         cuts.add(span.end)
     points = sorted(cut for cut in cuts if start <= cut <= text_length)
     ordered = sorted(spans, key=lambda s: (s.start, -s.end, s.pk))
-    result, active, next_span = [], [], 0
+    result, active, next_span, count = [], [], 0, len(ordered)
     for left, right in zip(points, points[1:], strict=False):
-        while next_span < len(ordered) and ordered[next_span].start <= left:
+        while next_span < count and ordered[next_span].start <= left:
             active.append(ordered[next_span])
             next_span += 1
-        active = [span for span in active if span.end > left]
-        layers = tuple(sorted(active, key=lambda s: (-(s.end - s.start), s.start, s.pk)))
+        if active:  # most segments of a densely marked text lie under one span or none
+            active = [span for span in active if span.end > left]
+        layers = tuple(sorted(active, key=_outermost_first)) if len(active) > 1 else (*active,)
         result.append(Segment(left, right, layers))
     return result
+
+
+def _outermost_first(span):
+    return -(span.end - span.start), span.start, span.pk
 
 
 def text_html(
