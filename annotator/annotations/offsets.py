@@ -9,6 +9,7 @@ surrogate pair, an emoji ZWJ sequence, a flag, or between a letter and its diacr
 import regex
 
 GRAPHEME = regex.compile(r"\X")
+ASTRAL = regex.compile(r"[\U00010000-\U0010FFFF]")  # two UTF-16 units each
 CONTEXT_CHARS = 32
 
 
@@ -20,6 +21,8 @@ def utf16_to_codepoint(text: str, offset: int) -> int:
     """Code point index for a UTF-16 offset; ValueError if it falls inside a surrogate pair."""
     if offset < 0:
         raise ValueError("offset must not be negative")
+    if offset <= len(text) and not ASTRAL.search(text, 0, offset):
+        return offset  # one unit per code point up to there (most text: no loop)
     units = 0
     for index, char in enumerate(text):
         if units == offset:

@@ -9,20 +9,28 @@ acting; None is the app itself (suggesters, the worker), which no role check sto
     annotation_update(*, annotation, version, user, **changes)  other services' changes
     annotation_delete(*, annotation, user) -> snapshot;  annotation_restore(*, snapshot, user)
     link_create(*, from_annotation, to_annotation, kind, created_by);  link_delete(*, link, user)
+    annotations_bulk_create(*, article_spans, created_by)    many articles' spans and links
+    span_set_problem(*, text, spans, links)                  its checks, pure (before storing)
+    article_status_after(*, status, spans)                   where the spans move an article
 """
+
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import pghistory
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from psycopg import sql
 
 from annotator.annotations.access import can_decide, edit_check
 from annotator.annotations.kinds import KINDS, LINKS, kind_fields
 from annotator.annotations.models import KIND_FIELD_EMPTY, Annotation, Link, Status
 from annotator.annotations.offsets import span_context, span_problem
 from annotator.annotations.signals import suggestion_taken
-from annotator.annotations.twins import SuggestedSpan, open_twin
+from annotator.annotations.twins import SuggestedSpan, open_twin, takes_over_one_of
 from annotator.articles.models import Article, ArticleStatus
-from annotator.articles.services import article_work_started
+from annotator.articles.services import article_work_started, articles_work_started
 from annotator.datetimes import datetime_problem
 from annotator.projects.access import writable_check, writable_check_id
 from annotator.projects.models import Role
@@ -53,9 +61,7 @@ def _history(user):
 
 
 def _check_span(article: Article, start: int, end: int, quote: str) -> None:
-    problem = span_problem(article.text, start, end, quote)
-    if problem:
-        raise SpanError(problem)
+    _check_span_text(article.text, start, end, quote)
 
 
 def _field_name(name: str) -> str:
@@ -415,3 +421,237 @@ def _drop_links_not_fitting(annotation: Annotation) -> None:
         starts_here = link.from_annotation_id == annotation.pk
         if spec is None or annotation.kind != (spec.source if starts_here else spec.target):
             link.delete()
+
+
+# Many at once (the dataset import) ----------------------------------------------------
+
+BULK_ROWS = 2000  # links per INSERT statement
+# What a NewSpan may set besides kind, span, author and status.
+BULK_FIELDS = {
+    "note",
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
+    "suggested_by",
+    "suggestion_rule",
+    "confidence",
+}
+
+
+@dataclass
+class NewSpan:
+    """One span for annotations_bulk_create: what annotation_create takes. `label` names it
+    in messages ("span 3"); `created_by` None is the person importing."""
+
+    kind: str
+    start: int
+    end: int
+    quote: str
+    created_by: object = None
+    status: str = Status.DRAFT
+    fields: dict = dataclass_field(default_factory=dict)
+    label: str = "span"
+
+
+@dataclass
+class NewLink:
+    """A link between two spans of the same ArticleSpans, by their positions in its list."""
+
+    source: int
+    target: int
+    kind: str
+    label: str = "link"
+
+
+@dataclass
+class ArticleSpans:
+    article: Article
+    spans: list[NewSpan]
+    links: list[NewLink] = dataclass_field(default_factory=list)
+
+
+def span_set_problem(*, text: str, spans: list[NewSpan], links: list[NewLink]) -> str | None:
+    """Why these spans and links cannot go on an article with `text`, or None: the checks of
+    annotation_create and link_create, and the database's unique rules within the set (one
+    mark of a passage per person and kind; a pair linked once: a repeated pair is dropped,
+    as link_create returns the existing link). Pure: callers check lines before storing."""
+    marked = set()
+    for span in spans:
+        try:
+            unknown = set(span.fields) - BULK_FIELDS - kind_fields()
+            if unknown:
+                raise SpanError(f"Cannot set {', '.join(sorted(unknown))} here.")
+            _check_span_text(text, span.start, span.end, span.quote)
+            _check_kind_fields(span.kind, span.fields)
+            _check_claimed_time(span.fields.get("claimed_precision"), span.fields.get("claimed_at"))
+        except SpanError as exc:
+            return f"{span.label}: {exc}"
+        author = getattr(span.created_by, "pk", span.created_by)
+        if span.status not in (Status.REJECTED, Status.SUGGESTED) and author is not None:
+            key = (span.kind, span.start, span.end, author)
+            if key in marked:
+                return f"{span.label}: You have marked this passage as {_a(span.kind)} already."
+            marked.add(key)
+    for link in links:
+        problem = _bulk_link_problem(spans, link)
+        if problem:
+            return f"{link.label}: {problem}"
+    return None
+
+
+def _check_span_text(text: str, start: int, end: int, quote: str) -> None:
+    problem = span_problem(text, start, end, quote)
+    if problem:
+        raise SpanError(problem)
+
+
+def _bulk_link_problem(spans: list[NewSpan], link: NewLink) -> str | None:
+    spec = LINKS.get(link.kind)
+    if spec is None:
+        return f"Unknown link kind {link.kind!r}."
+    if not all(
+        isinstance(end, int) and 0 <= end < len(spans) for end in (link.source, link.target)
+    ):
+        return "Linked annotations must be in the same article."
+    if link.source == link.target:
+        return "A span cannot be linked to itself."
+    ends = (spans[link.source].kind, spans[link.target].kind)
+    if ends != (spec.source, spec.target):
+        return (
+            f"“{spec.label}” joins {_a(spec.source)} to {_a(spec.target)}, "
+            f"not {_a(ends[0])} to {_a(ends[1])}."
+        )
+    return None
+
+
+def annotations_bulk_create(
+    *, article_spans: list[ArticleSpans], created_by
+) -> list[list[Annotation]]:
+    """Many articles' spans and links in a few INSERTs (the dataset import), with every check
+    of annotation_create and link_create made first (span_set_problem): a SpanError names the
+    first problem and nothing is stored. One transaction, recorded in the history as
+    `created_by`'s (the person importing, also the author of spans that name none); the
+    database's triggers check and record each row. Articles move on as annotation_create
+    moves them. A person's span over a suggestion of its own set (which annotation_create
+    would take over) is refused: such a set goes one span at a time. Returns each article's
+    annotations in the order given."""
+    for project in {
+        item.article.project_id: item.article.project for item in article_spans
+    }.values():
+        writable_check(project)
+    for item in article_spans:
+        for span in item.spans:
+            span.created_by = span.created_by or created_by
+        problem = span_set_problem(text=item.article.text, spans=item.spans, links=item.links)
+        if problem:
+            raise SpanError(problem)
+        if any(span.status == Status.SUGGESTED for span in item.spans):
+            _check_no_takeover(item.spans)
+    made = [[_new_annotation(item.article, span) for span in item.spans] for item in article_spans]
+    try:
+        with transaction.atomic(), _history(created_by):
+            _copy_annotations([row for rows in made for row in rows])
+            Link.objects.bulk_create(
+                _new_links(article_spans, made, created_by), batch_size=BULK_ROWS
+            )
+            _articles_move_on(article_spans)
+    except IntegrityError as error:
+        raise _refused_by_database(error) from error
+    return made
+
+
+def _copy_annotations(rows: list[Annotation]) -> None:
+    """INSERT by COPY (psycopg 3): the rows' ids come from the table's sequence first. The
+    per-row triggers (checks, history) fire as for an INSERT. pghistory puts its context
+    (set_config, local to the transaction) before each statement through Django's cursor but
+    SELECTs: the ids' query starts with WITH to carry it, and it holds for the COPY."""
+    if not rows:
+        return
+    fields = Annotation._meta.concrete_fields
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH ids AS (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id"
+            " FROM generate_series(1, %s)) SELECT id FROM ids",
+            [Annotation._meta.db_table, len(rows)],
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk, row.created_at, row.updated_at = pk, now, now
+            row._state.adding, row._state.db = False, cursor.db.alias
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(Annotation._meta.db_table),
+            sql.SQL(", ").join(sql.Identifier(field.column) for field in fields),
+        )
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([getattr(row, field.attname) for field in fields])
+
+
+def _check_no_takeover(spans: list[NewSpan]) -> None:
+    for index, span in enumerate(spans):
+        if span.status != Status.SUGGESTED and takes_over_one_of(spans, index):
+            raise SpanError(f"{span.label} would take over a suggestion: store it on its own.")
+
+
+def _new_annotation(article: Article, span: NewSpan) -> Annotation:
+    prefix, suffix = span_context(article.text, span.start, span.end)
+    return Annotation(
+        article=article,
+        kind=span.kind,
+        start=span.start,
+        end=span.end,
+        quote=span.quote,
+        prefix=prefix,
+        suffix=suffix,
+        status=span.status,
+        created_by=span.created_by,
+        **span.fields,
+    )
+
+
+def _new_links(article_spans: list[ArticleSpans], made: list[list[Annotation]], user) -> list:
+    links = []
+    for item, rows in zip(article_spans, made, strict=True):
+        pairs = set()
+        for link in item.links:
+            if (link.source, link.target) not in pairs:  # link_create keeps the first
+                pairs.add((link.source, link.target))
+                links.append(
+                    Link(
+                        from_annotation=rows[link.source],
+                        to_annotation=rows[link.target],
+                        kind=link.kind,
+                        created_by=user,
+                    )
+                )
+    return links
+
+
+def article_status_after(*, status: str, spans: list[NewSpan]) -> str:
+    """The status an article has once `spans` are on it (_article_moves_on): a person's span
+    starts the work on a new article; a draft sends a reviewed one back to the queue. Pure:
+    an importer gives its new articles this status (an UPDATE recomputes the search vector)."""
+    by_person = [
+        span for span in spans if span.created_by is not None and span.status != Status.SUGGESTED
+    ]
+    if status == ArticleStatus.NEW and by_person:
+        return ArticleStatus.IN_PROGRESS
+    if status == ArticleStatus.REVIEWED and any(span.status == Status.DRAFT for span in by_person):
+        return ArticleStatus.READY
+    return status
+
+
+def _articles_move_on(article_spans: list[ArticleSpans]) -> None:
+    started, reopened = [], []
+    for item in article_spans:
+        status = article_status_after(status=item.article.status, spans=item.spans)
+        if status == ArticleStatus.IN_PROGRESS and item.article.status == ArticleStatus.NEW:
+            started.append(item.article.pk)
+        elif status == ArticleStatus.READY and item.article.status == ArticleStatus.REVIEWED:
+            reopened.append(item.article.pk)
+    if started:
+        articles_work_started(article_ids=started)
+    if reopened:
+        Article.objects.filter(pk__in=reopened, status=ArticleStatus.REVIEWED).update(
+            status=ArticleStatus.READY
+        )

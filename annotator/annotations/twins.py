@@ -35,3 +35,21 @@ def open_twin(article: Article, kind: str, start: int, end: int) -> Annotation |
         if share >= best_share:
             best, best_share = candidate, share
     return best
+
+
+def takes_over_one_of(spans, index: int) -> bool:
+    """Whether spans[index], a person's span, would take over an earlier open suggestion of
+    the same list (what open_twin finds in the database once those are stored). Items have
+    kind, start, end and status."""
+    span = spans[index]
+    for candidate in spans[:index]:
+        if candidate.kind != span.kind or candidate.status != Status.SUGGESTED:
+            continue
+        shared = min(span.end, candidate.end) - max(span.start, candidate.start)
+        if (
+            shared > 0
+            and shared / (max(span.end, candidate.end) - min(span.start, candidate.start))
+            >= NEARLY_THE_SAME
+        ):
+            return True
+    return False

@@ -96,7 +96,7 @@ def _export_choice(project, query: ExportQuery) -> tuple[str, list[str]]:
     response={200: DatasetImportOut, 403: dict, 404: dict},
     summary="Import a JSONL dataset (ours or doccano's)",
     description=(
-        "Multipart upload, field `file`. One transaction per line (article): `errors` lists "
+        "Multipart upload, field `file`. One article per line, written in batches: `errors` lists "
         "the lines that stored nothing, with their numbers. Owners only."
     ),
 )

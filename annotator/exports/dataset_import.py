@@ -1,8 +1,12 @@
 """Import of a dataset into a project: our JSONL (schema 1.x) and doccano's JSONL.
 
-One transaction per article: a line that fails any check stores nothing and is
-reported with its line number; the other lines go in. Spans and links are written
-only through annotator.annotations.services. Sources are matched by name, events by
+Lines are read BATCH_LINES at a time (the file streams). Each line is checked in Python
+first (everything that needs no database); a line that fails any check stores nothing and
+is reported with its line number; the good lines of the batch go in together, in one
+transaction with a few INSERTs (articles_bulk_create, annotations_bulk_create; the history
+records each row, with the importing user). A batch the database refuses (a constraint,
+a race) goes again one line per transaction through the one-span services, so that the
+report still names the line. Sources are matched by name, events by
 their exported id within the file (or an existing event with the same title, place
 and dates), people by username among the project's members (anyone else's work is credited
 to the importing user, with one warning that does not tell whether such a user exists).
@@ -14,18 +18,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import pghistory
 from django.db import DataError, IntegrityError, transaction
 from jsonschema import Draft202012Validator
 
 from annotator.annotations.kinds import KINDS
 from annotator.annotations.services import (
+    ArticleSpans,
+    NewLink,
+    NewSpan,
     SpanError,
     annotation_create,
     annotation_update,
+    annotations_bulk_create,
+    article_status_after,
     link_create,
+    span_set_problem,
 )
 from annotator.articles.models import Article
-from annotator.articles.services import ArticleError, article_create
+from annotator.articles.services import ArticleError, article_create, articles_bulk_create
 from annotator.datetimes import datetime_problem
 from annotator.events.models import Event
 from annotator.events.services import EventError, claim_relation_create, event_create
@@ -39,6 +50,7 @@ from annotator.storable import first_unstorable
 MAX_ERRORS_SHOWN = 200
 MAX_NAMES_SHOWN = 10
 PROGRESS_EVERY = 100
+BATCH_LINES = 500  # lines read, checked and written together
 
 
 @dataclass
@@ -92,33 +104,19 @@ def dataset_import(
 ) -> ImportReport:
     """Import JSONL lines into `project`. `doccano_offsets` says how doccano counted:
     "utf16" (doccano's browser counts UTF-16 units) or "codepoint". `on_progress` is
-    called with the number of lines read, every PROGRESS_EVERY lines."""
+    called with the number of lines read, every PROGRESS_EVERY lines. Reads BATCH_LINES
+    lines at a time (memory stays flat in the file's size) and writes each batch in bulk."""
     importer = _Importer(project, user, doccano_offsets)
+    batch = []
     for number, raw in enumerate(lines, start=1):
         importer.report.lines = number
         if on_progress and number % PROGRESS_EVERY == 0:
             on_progress(number)
-        try:
-            line = _decode(raw, number)
-            if not line.strip():
-                continue
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise LineError("A line must be a JSON object (one article).")
-            problem = first_unstorable([data])
-            if problem:
-                raise LineError(f"it holds {problem}, which cannot be stored.")
-            importer.line(number, data)
-        except json.JSONDecodeError as exc:
-            importer.error(number, f"not valid JSON: {exc.msg} (column {exc.colno}).")
-        except RecursionError:
-            importer.error(number, "its JSON is nested too deeply to read.")
-        except DataError as exc:  # e.g. a value longer than its column
-            importer.error(number, f"the database refused a value: {str(exc).splitlines()[0]}")
-        except (LineError, SpanError, SourceError, EventError, ArticleError) as exc:
-            importer.error(number, str(exc))
-        except IntegrityError as exc:
-            importer.error(number, f"the database refused it: {str(exc).splitlines()[0]}")
+        batch.append((number, raw))
+        if len(batch) == BATCH_LINES:
+            importer.batch(batch)
+            batch = []
+    importer.batch(batch)
     if importer.strangers:
         importer.report.warnings.append(importer.strangers_warning())
     if importer.pending:
@@ -129,6 +127,46 @@ def dataset_import(
     return importer.report
 
 
+def _read(raw: bytes | str, number: int) -> dict | None:
+    """The line's JSON object; None for a blank line."""
+    line = _decode(raw, number)
+    if not line.strip():
+        return None
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise LineError("A line must be a JSON object (one article).")
+    problem = first_unstorable([data])
+    if problem:
+        raise LineError(f"it holds {problem}, which cannot be stored.")
+    return data
+
+
+_LINE_ERRORS = (
+    json.JSONDecodeError,
+    RecursionError,
+    DataError,
+    LineError,
+    SpanError,
+    SourceError,
+    EventError,
+    ArticleError,
+    IntegrityError,
+)
+
+
+def _message(exc: Exception) -> str:
+    """What is wrong with a line, from what its import raised (one of _LINE_ERRORS)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} (column {exc.colno})."
+    if isinstance(exc, RecursionError):
+        return "its JSON is nested too deeply to read."
+    if isinstance(exc, DataError):  # e.g. a value longer than its column
+        return f"the database refused a value: {str(exc).splitlines()[0]}"
+    if isinstance(exc, IntegrityError):
+        return f"the database refused it: {str(exc).splitlines()[0]}"
+    return str(exc)
+
+
 def _decode(raw: bytes | str, number: int) -> str:
     if isinstance(raw, str):
         return raw.lstrip("\ufeff") if number == 1 else raw
@@ -136,6 +174,44 @@ def _decode(raw: bytes | str, number: int) -> str:
         return raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as exc:
         raise LineError(f"not UTF-8 text (byte {exc.start + 1}).") from exc
+
+
+@dataclass
+class _Line:
+    """A line read and checked; its spans' references not yet resolved."""
+
+    number: int
+    article: dict
+    spans: list[NewSpan]
+    links: list[NewLink]
+
+
+@dataclass
+class _Batch:
+    """What a batch stores, kept apart until it is committed."""
+
+    pending: set[int]
+    committed: dict = field(default_factory=dict)  # the importer's claims
+    events: dict[int, Event] = field(default_factory=dict)
+    claims: dict[tuple[int, int], object] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)  # by name
+    twins: dict[str, list[int]] = field(default_factory=dict)  # text_sha256 -> later lines
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    stats: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("articles", "spans", "links", "relations", "sources", "events"), 0
+        )
+    )
+
+    def claim(self, key: tuple[int, int]):
+        return self.claims.get(key) or self.committed.get(key)
+
+
+def _already(article_id: int) -> str:
+    return f"the same text is already in the project (article {article_id})."
+
+
+_REVIEW = ("reviewed_by", "reviewed_at", "review_comment")
 
 
 class _Importer:
@@ -153,22 +229,163 @@ class _Importer:
     def error(self, number: int, message: str):
         self.report.errors.append((number, message))
 
-    def line(self, number: int, data: dict):
+    def parse(self, data: dict) -> dict:
         if "schema_version" in data:
-            article = parse_ours(data, self.validator)
-        elif "text" in data:
-            article = parse_doccano(data, self.doccano_offsets)
-        else:
-            raise LineError(
-                "neither an annotator line (no schema_version) nor a doccano line (no text)."
+            return parse_ours(data, self.validator)
+        if "text" in data:
+            return parse_doccano(data, self.doccano_offsets)
+        raise LineError(
+            "neither an annotator line (no schema_version) nor a doccano line (no text)."
+        )
+
+    # A batch, in bulk ----------------------------------------------------------------
+
+    def batch(self, batch: list[tuple[int, bytes | str]]):
+        """Check every line in Python, then write the good ones together (a few INSERTs).
+        A batch the database refuses goes again line by line, so that the report names the
+        line."""
+        lines, errors = [], []
+        for number, raw in batch:
+            try:
+                data = _read(raw, number)
+                if data is not None:
+                    lines.append(self.prepare(number, data))
+            except _LINE_ERRORS as exc:
+                errors.append((number, _message(exc)))
+        if not lines:
+            self.report.errors.extend(errors)
+            return
+        try:
+            with transaction.atomic(), pghistory.context(user=getattr(self.user, "pk", None)):
+                done = self.store_batch(lines)
+        except _LINE_ERRORS:
+            for number, raw in batch:
+                self.one(number, raw)
+            return
+        self.report.errors.extend(errors)
+        self.report.skipped.extend(sorted(done.skipped))
+        self.events.update(done.events)
+        self.claims.update(done.claims)
+        self.pending = done.pending
+        for key, value in done.stats.items():
+            setattr(self.report, key, getattr(self.report, key) + value)
+
+    def prepare(self, number: int, data: dict) -> "_Line":
+        """A line read and checked against every rule that needs no database."""
+        article = self.parse(data)
+        article["published_at"] = _datetime(article["published_at"], "published_at")
+        spans = [self.new_span(span) for span in article["spans"]]
+        positions = {span["id"]: index for index, span in enumerate(article["spans"])}
+        links = []
+        for link in article["links"]:
+            if link["from"] not in positions or link["to"] not in positions:
+                raise LineError(f"link {link['id']} joins a span that is not in the line.")
+            ends = positions[link["from"]], positions[link["to"]]
+            links.append(NewLink(*ends, kind=link["kind"], label=f"link {link['id']}"))
+        problem = span_set_problem(text=article["text"], spans=spans, links=links)
+        if problem:
+            raise SpanError(problem)
+        return _Line(number, article, spans, links)
+
+    def store_batch(self, lines: list["_Line"]) -> "_Batch":
+        done = _Batch(pending=set(self.pending), committed=self.claims)
+        fresh = self.new_texts(lines, done)
+        rows = [self.resolve(line, done) for line in fresh]
+        articles = articles_bulk_create(project=self.project, articles=rows)
+        made = annotations_bulk_create(
+            article_spans=[
+                ArticleSpans(article, line.spans, line.links)
+                for line, article in zip(fresh, articles, strict=True)
+            ],
+            created_by=self.user,
+        )
+        for line, article, annotations in zip(fresh, articles, made, strict=True):
+            data = line.article
+            by_id = {span["id"]: a for span, a in zip(data["spans"], annotations, strict=True)}
+            new_claims, relations_done = {}, set()
+            self.relations(data, by_id, new_claims, relations_done, done.claim, done.stats)
+            done.claims.update(new_claims)
+            done.pending = (done.pending | {r["id"] for r in data["relations"]}) - relations_done
+            done.stats["articles"] += 1
+            done.stats["spans"] += len(by_id)
+            done.stats["links"] += len(data["links"])
+            for number in done.twins.get(data["text_sha256"], ()):
+                done.skipped.append((number, _already(article.pk)))
+        return done
+
+    def new_texts(self, lines: list["_Line"], done: "_Batch") -> list["_Line"]:
+        """The lines whose text is not in the project yet, nor on an earlier line; the others
+        are skipped."""
+        shas = {line.article["text_sha256"] for line in lines}
+        existing = dict(
+            Article.objects.filter(project=self.project, text_sha256__in=shas).values_list(
+                "text_sha256", "pk"
             )
+        )
+        fresh, seen = [], set()
+        for line in lines:
+            sha = line.article["text_sha256"]
+            if sha in existing:
+                done.skipped.append((line.number, _already(existing[sha])))
+            elif sha in seen:
+                done.twins.setdefault(sha, []).append(line.number)
+            else:
+                seen.add(sha)
+                fresh.append(line)
+        return fresh
+
+    def resolve(self, line: "_Line", done: "_Batch") -> dict:
+        """The line's sources, events and people found (or made): its article's fields."""
+        data, sources = line.article, {}
+
+        def source(ref):
+            if not ref:
+                return None
+            if ref["id"] not in sources:
+                sources[ref["id"]] = self.batch_source(data["sources"][ref["id"]], done)
+            return sources[ref["id"]]
+
+        for raw, span in zip(data["spans"], line.spans, strict=True):
+            self.resolve_span(raw, span, source, data["events"], done.events, done.stats)
+        # Stored as the spans leave it (no UPDATE of the new rows afterwards).
+        status = article_status_after(status=data["status"], spans=line.spans)
+        return {
+            "outlet": source(data["outlet"]),
+            "title": data["title"][:500] or "(untitled)",
+            "url": data["url"],
+            "language": data["language"],
+            "published_at": data["published_at"],
+            "published_precision": data["published_precision"] or "",
+            "text": data["text"],
+            "text_sha256": data["text_sha256"],
+            "uploaded_by": self.user,
+            "status": status,
+        }
+
+    def batch_source(self, data: dict, done: "_Batch") -> Source:
+        if data["name"] not in done.sources:
+            done.sources[data["name"]], created = self.source(data)
+            done.stats["sources"] += created
+        return done.sources[data["name"]]
+
+    # A line on its own ---------------------------------------------------------------
+
+    def one(self, number: int, raw: bytes | str):
+        """A line in its own transaction, span by span through the services."""
+        try:
+            data = _read(raw, number)
+            if data is not None:
+                self.line(number, data)
+        except _LINE_ERRORS as exc:
+            self.error(number, _message(exc))
+
+    def line(self, number: int, data: dict):
+        article = self.parse(data)
         existing = Article.objects.filter(
             project=self.project, text_sha256=article["text_sha256"]
         ).first()
         if existing:
-            self.report.skipped.append(
-                (number, f"the same text is already in the project (article {existing.pk}).")
-            )
+            self.report.skipped.append((number, _already(existing.pk)))
             return
         new_events, new_claims, done = {}, {}, set()
         with transaction.atomic():
@@ -179,8 +396,6 @@ class _Importer:
         self.pending = (self.pending | {r["id"] for r in article["relations"]}) - done
         for key, value in stats.items():
             setattr(self.report, key, getattr(self.report, key) + value)
-
-    # Storing ---------------------------------------------------------------------------
 
     def store(self, data: dict, new_events: dict, new_claims: dict, done: set) -> dict:
         stats = {"articles": 1, "spans": 0, "links": 0, "relations": 0, "sources": 0, "events": 0}
@@ -220,10 +435,17 @@ class _Importer:
                 created_by=self.user,
             )
             stats["links"] += 1
+        self.relations(data, made, new_claims, done, self.claims.get, stats)
+        stats["spans"] = len(made)
+        return stats
+
+    def relations(self, data, made, new_claims, done, known, stats):
+        """The line's claim relations whose other claim is here: in the line, or found by
+        `known` (exported article id, span id) among the lines stored before."""
         for relation in data["relations"]:
             claim = new_claims[(data["id"], relation["claim"])] = made[relation["claim"]]
             key = (relation["other_article"], relation["other_claim"])
-            other = made.get(key[1]) if key[0] == data["id"] else self.claims.get(key)
+            other = made.get(key[1]) if key[0] == data["id"] else known(key)
             if other is None:
                 continue  # created when the other claim's line comes
             if relation["id"] not in done:
@@ -239,10 +461,35 @@ class _Importer:
                     raise LineError(f"relation {relation['id']}: {exc}") from exc
                 done.add(relation["id"])
                 stats["relations"] += 1
-        stats["spans"] = len(made)
-        return stats
 
     def span(self, article, span, source, events, new_events, stats):
+        new = self.new_span(span)
+        self.resolve_span(span, new, source, events, new_events, stats)
+        review = {name: new.fields.pop(name) for name in _REVIEW if name in new.fields}
+        try:
+            annotation = annotation_create(
+                article=article,
+                kind=new.kind,
+                start=new.start,
+                end=new.end,
+                quote=new.quote,
+                created_by=new.created_by,
+                status=new.status,
+                **new.fields,
+            )
+        except SpanError as exc:
+            raise SpanError(f"span {span['id']}: {exc}") from exc
+        if review:
+            annotation = annotation_update(
+                annotation=annotation, version=annotation.version, user=self.user, **review
+            )
+        return annotation
+
+    # Spans -----------------------------------------------------------------------------
+
+    def new_span(self, span: dict) -> NewSpan:
+        """The span with its dates read and its references (event, cited source, people)
+        as the file names them: resolve_span finds them."""
         attrs = span["attributes"]
         own = set(KINDS[span["kind"]].fields) if span["kind"] in KINDS else set()
         extra = {k for k, v in attrs.items() if v is not None} - own
@@ -255,38 +502,35 @@ class _Importer:
             value = attrs.get(name)
             if value is None or value == "" or name == "claimed_precision":
                 continue
-            if name == "event":
-                value = self.event(value, events, new_events, stats)
-            elif name == "cited_source":
-                value = source(value)
-            elif name == "claimed_at":
+            if name == "claimed_at":
                 value = _datetime(value, f"span {span['id']}: claimed_at")
                 fields["claimed_precision"] = attrs.get("claimed_precision") or "day"
             fields[name] = value
-        try:
-            annotation = annotation_create(
-                article=article,
-                kind=span["kind"],
-                start=span["start"],
-                end=span["end"],
-                quote=span["quote"],
-                created_by=self.person(span["annotator"]),
-                status=span["status"],
-                note=span["note"],
-                **fields,
-            )
-        except SpanError as exc:
-            raise SpanError(f"span {span['id']}: {exc}") from exc
+        fields["note"] = span["note"]
         if span["reviewer"] or span["review_comment"]:
-            annotation = annotation_update(
-                annotation=annotation,
-                version=annotation.version,
-                user=self.user,
-                reviewed_by=self.person(span["reviewer"]) if span["reviewer"] else None,
-                reviewed_at=_datetime(span["reviewed_at"], f"span {span['id']}: reviewed_at"),
-                review_comment=span["review_comment"],
+            fields["reviewed_at"] = _datetime(
+                span["reviewed_at"], f"span {span['id']}: reviewed_at"
             )
-        return annotation
+            fields["review_comment"] = span["review_comment"]
+        return NewSpan(
+            kind=span["kind"],
+            start=span["start"],
+            end=span["end"],
+            quote=span["quote"],
+            status=span["status"],
+            fields=fields,
+            label=f"span {span['id']}",
+        )
+
+    def resolve_span(self, span, new, source, events, new_events, stats):
+        new.created_by = self.person(span["annotator"])
+        if "event" in new.fields:
+            new.fields["event"] = self.event(new.fields["event"], events, new_events, stats)
+        if "cited_source" in new.fields:
+            new.fields["cited_source"] = source(new.fields["cited_source"])
+        if span["reviewer"] or span["review_comment"]:
+            reviewer = span["reviewer"]
+            new.fields["reviewed_by"] = self.person(reviewer) if reviewer else None
 
     def source(self, data: dict) -> tuple[Source, bool]:
         existing = Source.objects.filter(project=self.project, name=data["name"]).first()

@@ -8,7 +8,7 @@ from annotator.projects.models import Membership, Project, Role
 class Command(BaseCommand):
     help = (
         "Import a JSONL dataset (annotator's export, or doccano's JSONL) into a project. "
-        "Each line is one article, stored in its own transaction: a bad line stores nothing "
+        "Each line is one article, written in batches of lines: a bad line stores nothing "
         "and is reported with its number. Exits with status 1 if any line failed."
     )
 
