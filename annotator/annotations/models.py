@@ -72,7 +72,13 @@ _LINK_ENDS_SQL = " OR ".join(
 )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Inserts are recorded per statement, not per row: a dataset import writes thousands of
+# rows in one statement (annotations_bulk_create), and one trigger call records them all.
+@pghistory.track(
+    pghistory.InsertEvent(level=pghistory.Statement),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
 class Annotation(models.Model):
     """A span of an article's text, in Unicode code points: text[start:end] == quote.
 
@@ -231,7 +237,13 @@ class Annotation(models.Model):
         return f"{self.kind} {self.start}-{self.end}: {self.quote[:40]}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Inserts are recorded per statement, not per row: a dataset import writes thousands of
+# rows in one statement (annotations_bulk_create), and one trigger call records them all.
+@pghistory.track(
+    pghistory.InsertEvent(level=pghistory.Statement),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
 class Link(models.Model):
     """A typed edge between two annotations of the same article."""
 
