@@ -57,7 +57,11 @@ def test_annotate_link_and_review_with_the_keyboard_only(live_pages, team, artif
     page.keyboard.press("j")
     page.wait_for_selector(f'#detail [data-selected="{hedge.pk}"]')
     page.keyboard.press("l")  # point at a claim: j steps to it, Enter links
+    # Each key waits for what the person would see first (a loaded machine is slow to
+    # settle the panel): the pointing mode, then the candidate marked.
+    page.wait_for_selector('#point-link[aria-pressed="true"]')
     page.keyboard.press("j")
+    page.wait_for_selector("#article-text mark.is-link-candidate")
     page.keyboard.press("Enter")
     page.wait_for_selector("#detail .links .link-kind")
     assert Link.objects.filter(from_annotation=hedge, to_annotation=claim).exists()

@@ -123,6 +123,13 @@ def test_a_conflict_is_shown_in_view_and_keep_mine_wins(page, team, long_article
     page.fill("#id_note", "mine")
     page.click("#detail-form button[type=submit]")
     conflict = page.wait_for_selector("#conflict")
+    # Brought into view once htmx has settled the swap (workspace.js showConflict), a few
+    # milliseconds after the box exists: wait for that, not for the box alone.
+    page.wait_for_function(
+        "() => { const r = document.getElementById('conflict').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }",
+        timeout=5000,
+    )
     box, height = conflict.bounding_box(), page.viewport_size["height"]
     assert 0 <= box["y"] < height, "the conflict is in view"
     assert "mine" in conflict.inner_text() and "theirs" in conflict.inner_text()
