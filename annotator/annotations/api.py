@@ -25,25 +25,30 @@ class Error(Schema):
     detail: str
 
 
-class AnnotationOut(Schema):
+class SpanFields(Schema):
+    """What every answer tells of a span."""
+
     id: int
-    article_id: int
     kind: str
     start: int = Field(description=CODE_POINTS)
     end: int = Field(description=CODE_POINTS + "; exclusive")
     quote: str = Field(description="Exactly text[start:end]")
-    prefix: str
-    suffix: str
     status: str
     note: str
     version: int = Field(description="Send it back when updating (optimistic locking)")
-    created_by: str | None = Field(None, alias="created_by.username")
     event_id: int | None
     claimed_at: datetime | None
     claimed_precision: str
     credibility: int | None
     cited_source_id: int | None
     hedge_type: str
+
+
+class AnnotationOut(SpanFields):
+    article_id: int
+    prefix: str
+    suffix: str
+    created_by: str | None = Field(None, alias="created_by.username")
     created_at: datetime
     updated_at: datetime
 
@@ -80,25 +85,11 @@ class ArticleListItem(ArticleSummary):
 WITH_CONTEXT = "Sent with ?context=1 only"
 
 
-class ArticleAnnotation(Schema):
+class ArticleAnnotation(SpanFields):
     """A span as the article detail sends it: what a client shows and edits; the fields
     for re-anchoring and auditing come with ?context=1 (they were half the bytes)."""
 
-    id: int
-    kind: str
-    start: int = Field(description=CODE_POINTS)
-    end: int = Field(description=CODE_POINTS + "; exclusive")
-    quote: str = Field(description="Exactly text[start:end]")
-    status: str
-    note: str
-    version: int = Field(description="Send it back when updating (optimistic locking)")
     created_by: str | None
-    event_id: int | None
-    claimed_at: datetime | None
-    claimed_precision: str
-    credibility: int | None
-    cited_source_id: int | None
-    hedge_type: str
     article_id: int = Field(None, description=WITH_CONTEXT)
     prefix: str = Field(None, description="Up to 32 characters before the quote. " + WITH_CONTEXT)
     suffix: str = Field(None, description="Up to 32 characters after the quote. " + WITH_CONTEXT)

@@ -32,7 +32,7 @@ from annotator.annotations.twins import SuggestedSpan, open_twin, takes_over_one
 from annotator.articles.models import Article, ArticleStatus
 from annotator.articles.services import article_work_started, articles_work_started
 from annotator.datetimes import datetime_problem
-from annotator.projects.access import writable_check, writable_check_id
+from annotator.projects.access import writable_check
 from annotator.projects.models import Role
 
 SPAN_FIELDS = ("start", "end", "quote")
@@ -324,7 +324,7 @@ def annotation_restore(*, snapshot: dict, user) -> Annotation:
     still exists. The span is re-checked against the article text."""
     fields = dict(snapshot["annotation"])
     article = Article.objects.get(pk=fields.pop("article_id"))
-    writable_check_id(article.project_id)
+    writable_check(article.project_id)
     _check_span(article, fields["start"], fields["end"], fields["quote"])
     try:
         with transaction.atomic(), _history(user):

@@ -9,7 +9,7 @@ from annotator.annotations.models import Annotation
 from annotator.annotations.services import annotation_update
 from annotator.events.analysis import claim_independence
 from annotator.events.models import ClaimRelation, Event, RelationKind
-from annotator.projects.access import role_check, writable_check, writable_check_id
+from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
 
 CONFIRMED = 1  # Admiralty information scale: 1 = confirmed by other independent sources
@@ -64,7 +64,7 @@ def claim_relation_create(
         raise EventError("Only claims can be related.")
     if claim.event_id is None or claim.event_id != other.event_id:
         raise EventError("Both claims must belong to the same event.")
-    writable_check_id(claim.article.project_id)
+    writable_check(claim.article.project_id)
     a, b = sorted([claim, other], key=lambda c: c.pk)
     with transaction.atomic(), pghistory.context(user=user.pk if user else None):
         relation, created = ClaimRelation.objects.get_or_create(
@@ -80,7 +80,7 @@ def claim_relation_create(
 def claim_relation_delete(*, relation: ClaimRelation, user) -> None:
     """Its maker or a reviewer may remove a relation; another annotator may not."""
     _relation_check(relation, user, "delete")
-    writable_check_id(relation.claim_a.article.project_id)
+    writable_check(relation.claim_a.article.project_id)
     with transaction.atomic(), pghistory.context(user=user.pk if user else None):
         ClaimRelation.objects.filter(pk=relation.pk).delete()
 

@@ -68,15 +68,13 @@ def role_check(
 def writable_check(project: Project | int) -> None:
     """PermissionDenied if the project is archived: it is read-only until unarchived. For
     the writes that do not go through role_check (any member's spans, uploads, events).
-    Given only the project's id, one query."""
-    if not isinstance(project, Project):
-        writable_check_id(project)
-    elif project.archived_at is not None:
-        raise PermissionDenied(ARCHIVED)
-
-
-def writable_check_id(project_id: int) -> None:
-    if Project.objects.filter(pk=project_id, archived_at__isnull=False).exists():
+    Given a loaded project, no query; given only its id, one."""
+    archived = (
+        project.archived_at is not None
+        if isinstance(project, Project)
+        else Project.objects.filter(pk=project, archived_at__isnull=False).exists()
+    )
+    if archived:
         raise PermissionDenied(ARCHIVED)
 
 

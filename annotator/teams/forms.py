@@ -16,39 +16,30 @@ from annotator.teams.services import (
 GUIDELINES_HELP = "Markdown: headings, lists, links, **bold**. Members see it on the project page."
 
 
-class ProjectCreateForm(forms.Form):
+class ProjectTextForm(forms.Form):
+    """Name, description and guidelines: the same on the new-project and settings pages
+    (their templates draw the fields)."""
+
     name = forms.CharField(max_length=NAME_MAX)
+    description = forms.CharField(max_length=DESCRIPTION_MAX, required=False)
+    guidelines = forms.CharField(
+        max_length=GUIDELINES_MAX, required=False, help_text=GUIDELINES_HELP
+    )
+
+
+class ProjectCreateForm(ProjectTextForm):
     slug = forms.CharField(
         max_length=SLUG_MAX,
         required=False,
         help_text="The project's address, /p/<slug>/: proposed from the name; it cannot change.",
     )
-    description = forms.CharField(
-        max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    guidelines = forms.CharField(
-        max_length=GUIDELINES_MAX,
-        required=False,
-        help_text=GUIDELINES_HELP,
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
 
 
-class ProjectSettingsForm(forms.Form):
+class ProjectSettingsForm(ProjectTextForm):
     """The settings page. Ticks stand for what is on (hedge types offered, suggesters that
     run, formats ticked on the export page); settings_changes() turns them into the
     services' terms."""
 
-    name = forms.CharField(max_length=NAME_MAX)
-    description = forms.CharField(
-        max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    guidelines = forms.CharField(
-        max_length=GUIDELINES_MAX,
-        required=False,
-        help_text=GUIDELINES_HELP,
-        widget=forms.Textarea(attrs={"rows": 10}),
-    )
     hedge_types = forms.MultipleChoiceField(
         choices=HedgeType.choices,
         required=False,
