@@ -1,5 +1,6 @@
 """The analysis of an event: its claims in time order, each claim's attribution chains,
-the same-assertion groups with their independent origins, and the contradictions.
+the same-assertion groups with their independent origins, the contradictions, and the
+discrepancies (the facts accepted "contradicts" relations record as differing).
 
 Every consumer reads this one analysis: the event page (views.py, which adds colours,
 HTML and the picture), its CSV and TimelineJS files, the API and the credibility rule.
@@ -19,10 +20,12 @@ from annotator.events.models import ClaimRelation, RelationKind
 from annotator.events.timeline import (
     Chain,
     Group,
+    Origin,
     attribution_paths,
     build_groups,
     claim_chains,
     claim_origins,
+    independent_origins,
     own_origin,
     source_label,
 )
@@ -84,6 +87,19 @@ class SpanRef:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """A fact on which the two claims of a "contradicts" relation differ: `a` is what
+    claim_a (the smaller id) says, `b` what claim_b says."""
+
+    facet: str
+    a: str
+    b: str
+
+    def __str__(self):
+        return f"{self.a} vs {self.b}"
+
+
+@dataclass(frozen=True)
 class RelationRef:
     pk: int
     kind: str
@@ -91,10 +107,40 @@ class RelationRef:
     claim_b_id: int
     a: ClaimRef | None
     b: ClaimRef | None
+    differences: tuple[Difference, ...] = ()
 
     @property
     def label(self) -> str:
         return RelationKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class ClaimDifference:
+    """A recorded difference as one claim of the relation sees it (for the exports)."""
+
+    facet: str
+    this: str  # what this claim says
+    other: str  # what the other claim says
+    other_claim_id: int
+    other_claim: ClaimRef | None
+
+
+@dataclass(frozen=True)
+class DiscrepancySide:
+    """One value of a discrepancy and who carries it."""
+
+    value: str
+    outlets: list[str]  # "name (grade)", as the group cards name them
+    claims: list[ClaimRef]  # by claimed time, as the analysis orders claims
+    independent: int  # independent origins behind these claims, counted as for a group
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A difference on one facet, merged over every relation recording the same two values."""
+
+    facet: str
+    sides: tuple[DiscrepancySide, DiscrepancySide]
 
 
 @dataclass(frozen=True)
@@ -132,6 +178,7 @@ class EventAnalysis:
     groups: list[Group]  # by number
     relations: list[RelationRef]
     sources: dict[int, SourceRef] = field(default_factory=dict)
+    discrepancies: list[Discrepancy] = field(default_factory=list)
 
     @property
     def by_number(self) -> dict[int, Group]:
@@ -152,6 +199,17 @@ class EventAnalysis:
     @property
     def lone_claims(self) -> int:
         return sum(1 for g in self.groups if len(g.claims) == 1 and not g.contradicts)
+
+    def differences_by_claim(self) -> dict[int, list[ClaimDifference]]:
+        """claim id -> the differences its contradicts relations record, this claim first."""
+        found = defaultdict(list)
+        for r in self.relations:
+            if r.kind != RelationKind.CONTRADICTS:
+                continue
+            for d in r.differences:
+                found[r.claim_a_id].append(ClaimDifference(d.facet, d.a, d.b, r.claim_b_id, r.b))
+                found[r.claim_b_id].append(ClaimDifference(d.facet, d.b, d.a, r.claim_a_id, r.a))
+        return found
 
     @property
     def contradictions(self) -> list[tuple[Group, Group]]:
@@ -215,7 +273,80 @@ def event_analysis(event) -> EventAnalysis:
         )
         for c in claims
     ]
-    return EventAnalysis(claims, rows, [groups[n] for n in sorted(groups)], relations, sources)
+    return EventAnalysis(
+        claims,
+        rows,
+        [groups[n] for n in sorted(groups)],
+        relations,
+        sources,
+        event_discrepancies(claims, relations, origins, sources),
+    )
+
+
+def _value_key(value: str) -> str:
+    return value.strip().casefold()
+
+
+@dataclass
+class _Found:
+    """A discrepancy while relations are read: value key -> (first spelling, claim ids)."""
+
+    facet: str
+    values: dict[str, tuple[str, set[int]]] = field(default_factory=dict)
+
+    def add(self, value: str, claim_id: int) -> None:
+        self.values.setdefault(_value_key(value), (value.strip(), set()))[1].add(claim_id)
+
+
+def event_discrepancies(
+    claims: list[ClaimRef],
+    relations: list[RelationRef],
+    origins: dict[int, set[Origin]],
+    sources: dict[int, SourceRef],
+) -> list[Discrepancy]:
+    """One discrepancy per facet and pair of values (in either order, compared without
+    case or surrounding space; the first spelling is kept), in the order first recorded."""
+    found: dict[tuple, _Found] = {}
+    for relation in relations:
+        if relation.kind != RelationKind.CONTRADICTS:
+            continue
+        for difference in relation.differences:
+            a, b = _value_key(difference.a), _value_key(difference.b)
+            if a == b:
+                continue  # nothing differs
+            key = (_value_key(difference.facet), tuple(sorted((a, b))))
+            entry = found.setdefault(key, _Found(difference.facet.strip()))
+            entry.add(difference.a, relation.claim_a_id)
+            entry.add(difference.b, relation.claim_b_id)
+    position = {c.pk: i for i, c in enumerate(claims)}
+    return [
+        Discrepancy(
+            entry.facet,
+            tuple(
+                _side(
+                    value,
+                    [claims[i] for i in sorted(position[pk] for pk in ids if pk in position)],
+                    origins,
+                    sources,
+                )
+                for value, ids in entry.values.values()
+            ),
+        )
+        for entry in found.values()
+    ]
+
+
+def _side(value, claims, origins, sources) -> DiscrepancySide:
+    """A value with its claims (in time order), their outlets and independent origins."""
+    outlets = sorted(
+        {(c.article.outlet_name, _grade(sources, c.article.outlet_id) or "") for c in claims}
+    )
+    return DiscrepancySide(
+        value=value,
+        outlets=[f"{name} ({grade})" if grade else name for name, grade in outlets],
+        claims=claims,
+        independent=len(independent_origins(claims, origins)),
+    )
 
 
 def claim_independence(claim) -> int:
@@ -339,11 +470,23 @@ def _spans(ids: set[int]) -> dict[int, SpanRef]:
 def _relations(claim_ids: list[int], claims: dict[int, ClaimRef]) -> list[RelationRef]:
     # Both ends are claims of one event (a database trigger), so claim_a is enough.
     return [
-        RelationRef(pk, kind, a, b, claims.get(a), claims.get(b))
-        for pk, kind, a, b in ClaimRelation.objects.filter(claim_a_id__in=claim_ids)
+        RelationRef(pk, kind, a, b, claims.get(a), claims.get(b), _differences(differences))
+        for pk, kind, a, b, differences in ClaimRelation.objects.filter(claim_a_id__in=claim_ids)
         .order_by("pk")
-        .values_list("id", "kind", "claim_a_id", "claim_b_id")
+        .values_list("id", "kind", "claim_a_id", "claim_b_id", "differences")
     ]
+
+
+def _differences(stored) -> tuple[Difference, ...]:
+    """The recorded differences; an entry not of the form {facet, a, b} (strings) is left
+    out rather than failing the page."""
+    if not isinstance(stored, list):
+        return ()
+    return tuple(
+        Difference(d["facet"], d["a"], d["b"])
+        for d in stored
+        if isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("facet", "a", "b"))
+    )
 
 
 def _sources(ids: set[int]) -> dict[int, SourceRef]:

@@ -61,11 +61,20 @@ class GroupOut(Schema):
     contradicts: list[int] = Field(description="Numbers of the groups this one contradicts")
 
 
+class DifferenceOut(Schema):
+    facet: str = Field(description="quantity, date, means, action, place or negation")
+    a: str = Field(description="What claim_a says, e.g. “10 km”")
+    b: str = Field(description="What claim_b says, e.g. “12 km”")
+
+
 class RelationOut(Schema):
     id: int
     claim_a_id: int
     claim_b_id: int
     kind: str
+    differences: list[DifferenceOut] = Field(
+        default=[], description="For contradicts: the facts recorded as differing"
+    )
 
 
 class EventDetail(EventOut):
@@ -137,7 +146,13 @@ def event_detail(request, slug: str, event_id: int):
         for g in analysis.groups
     ]
     relations = [
-        {"id": r.pk, "claim_a_id": r.claim_a_id, "claim_b_id": r.claim_b_id, "kind": r.kind}
+        {
+            "id": r.pk,
+            "claim_a_id": r.claim_a_id,
+            "claim_b_id": r.claim_b_id,
+            "kind": r.kind,
+            "differences": [{"facet": d.facet, "a": d.a, "b": d.b} for d in r.differences],
+        }
         for r in analysis.relations
     ]
     return {

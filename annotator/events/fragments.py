@@ -165,10 +165,20 @@ def relation_items(relations) -> str:
         b = escape(_short(relation.b.quote)) if relation.b else "?"
         html.append(
             f'<li><span dir="auto">“{a}”</span> <strong>{escape(relation.label)}'
-            f'</strong> <span dir="auto">“{b}”</span> <button type="submit" name="relation"'
+            f"</strong>{differences(relation.differences)}"
+            f' <span dir="auto">“{b}”</span> <button type="submit" name="relation"'
             f' value="{relation.pk}" class="linklike">remove</button></li>'
         )
     return mark_safe("".join(html))  # noqa: S308 (every value is escaped above)
+
+
+def differences(recorded) -> str:
+    """ " (3 km vs 4 km; Monday vs Tuesday)" after a contradicts relation's label, each
+    value isolated so an Arabic one keeps its direction; empty when none was recorded."""
+    if not recorded:
+        return ""
+    listed = "; ".join(f"<bdi>{escape(d.a)}</bdi> vs <bdi>{escape(d.b)}</bdi>" for d in recorded)
+    return f' <span class="differences">({listed})</span>'
 
 
 def _short(text: str, length: int = 60) -> str:

@@ -53,6 +53,9 @@ class ClaimRelation(models.Model):
     )
     kind = models.CharField(max_length=20, choices=RelationKind.choices)
     note = models.TextField(blank=True)
+    # What a "contradicts" found different, as matching proposed and a person accepted:
+    # [{"facet": "quantity", "a": "10 km", "b": "12 km"}], a and b as claim_a and claim_b say.
+    differences = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )

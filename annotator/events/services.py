@@ -15,6 +15,10 @@ from annotator.projects.models import Role
 CONFIRMED = 1  # Admiralty information scale: 1 = confirmed by other independent sources
 TITLE_MAX = 300
 PLACE_MAX = 300
+DIFFERENCES_MAX = 20  # as the dataset schema (exports/schema/article.v1.json) allows
+FACET_MAX = 40
+VALUE_MAX = 200
+FIELDS = ("facet", "a", "b")  # of a difference
 
 
 class EventError(ValueError):
@@ -53,9 +57,18 @@ def event_get_or_create(*, project, title: str) -> Event:
 
 
 def claim_relation_create(
-    *, claim: Annotation, other: Annotation, kind: str, user, note: str = ""
+    *,
+    claim: Annotation,
+    other: Annotation,
+    kind: str,
+    user,
+    note: str = "",
+    differences: list[dict] | None = None,
 ) -> ClaimRelation:
-    """Mark two claims of one event as the same assertion or as contradicting."""
+    """Mark two claims of one event as the same assertion or as contradicting.
+    `differences` (for contradicts) are the facts that differ, each {"facet", "a", "b"}
+    with a and b as the claim with the smaller id and the other say; None keeps those an
+    existing relation of the same kind recorded."""
     if kind not in RelationKind.values:
         raise EventError(f"Unknown relation {kind!r}.")
     if claim.pk == other.pk:
@@ -65,16 +78,40 @@ def claim_relation_create(
     if claim.event_id is None or claim.event_id != other.event_id:
         raise EventError("Both claims must belong to the same event.")
     writable_check(claim.article.project_id)
+    differences = _differences_clean(differences)
+    kept = differences is None  # a relation marked again by hand keeps what it recorded
+    differences = (differences or []) if kind == RelationKind.CONTRADICTS else []
     a, b = sorted([claim, other], key=lambda c: c.pk)
     with transaction.atomic(), pghistory.context(user=user.pk if user else None):
         relation, created = ClaimRelation.objects.get_or_create(
-            claim_a=a, claim_b=b, defaults={"kind": kind, "note": note, "created_by": user}
+            claim_a=a,
+            claim_b=b,
+            defaults={"kind": kind, "note": note, "created_by": user, "differences": differences},
         )
-        if not created and relation.kind != kind:
+        if kept and kind == relation.kind:
+            differences = relation.differences
+        if not created and (relation.kind, relation.differences) != (kind, differences):
             _relation_check(relation, user, "change")
-            relation.kind = kind
-            relation.save(update_fields=["kind"])
+            relation.kind, relation.differences = kind, differences
+            relation.save(update_fields=["kind", "differences"])
     return relation
+
+
+def _differences_clean(differences) -> list[dict] | None:
+    """A short list of {"facet", "a", "b"}, each a short non-empty string (other keys
+    are dropped); None stays None."""
+    if differences is None:
+        return None
+    if not isinstance(differences, list | tuple) or len(differences) > DIFFERENCES_MAX:
+        raise EventError(f"Differences are a list of at most {DIFFERENCES_MAX}.")
+    for d in differences:
+        if not isinstance(d, dict) or not all(isinstance(d.get(k), str) for k in FIELDS):
+            raise EventError('Each difference is {"facet", "a", "b"}, all text.')
+        if not 0 < len(d["facet"].strip()) <= FACET_MAX:
+            raise EventError(f"A difference's facet has 1 to {FACET_MAX} characters.")
+        if not all(0 < len(d[k].strip()) <= VALUE_MAX for k in "ab"):
+            raise EventError(f"A difference's values have 1 to {VALUE_MAX} characters.")
+    return [{k: d[k].strip() for k in FIELDS} for d in differences]
 
 
 def claim_relation_delete(*, relation: ClaimRelation, user) -> None:

@@ -68,7 +68,7 @@ def event_list(request, slug):
     )
 
 
-GROUPS_SHOWN = 60  # group cards and contradiction pairs shown before "show all"
+GROUPS_SHOWN = 60  # group cards, contradiction pairs, discrepancies shown before "show all"
 
 
 @dataclass
@@ -107,6 +107,8 @@ def _event_context(membership, event, error=None, show_all=False):
         "shown_groups": [GroupCard(g, group_colour(g.number)) for g in linked[:limit]],
         "hidden_groups": max(0, len(linked) - GROUPS_SHOWN) if limit else 0,
         "contradictions": analysis.contradictions,
+        "discrepancies": analysis.discrepancies[:limit],
+        "hidden_discrepancies": max(0, len(analysis.discrepancies) - GROUPS_SHOWN) if limit else 0,
         "shown_contradictions": [
             [GroupCard(g, group_colour(g.number)) for g in pair]
             for pair in analysis.contradictions[:limit]
@@ -229,9 +231,12 @@ def timeline_csv(request, slug, event_id):
             "group",
             "article_url",
             "claim_id",
+            "differences",
         ]
     )
-    for row in event_analysis(event).rows:
+    analysis = event_analysis(event)
+    differences = analysis.differences_by_claim()
+    for row in analysis.rows:
         claim = row.claim
         writer.writerow(
             spreadsheet_row(
@@ -252,10 +257,23 @@ def timeline_csv(request, slug, event_id):
                         f"/p/{slug}/articles/{claim.article_id}/?selected={claim.pk}"
                     ),
                     claim.pk,
+                    "; ".join(
+                        f"{d.this} vs {d.other} ({d.facet}) with claim {d.other_claim_id}"
+                        for d in differences.get(claim.pk, [])
+                    ),
                 ]
             )
         )
     return response
+
+
+def _timeline_differences(differences) -> str:
+    """The discrepancies a claim is part of, for its TimelineJS text."""
+    return "".join(
+        f" Discrepancy ({d.facet}): {d.this} here, {d.other} in "
+        f"{d.other_claim.article.outlet_name if d.other_claim else 'another report'}."
+        for d in differences
+    )
 
 
 @require_GET
@@ -265,7 +283,9 @@ def timeline_json(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
     items = []
-    for row in event_analysis(event).rows:
+    analysis = event_analysis(event)
+    differences = analysis.differences_by_claim()
+    for row in analysis.rows:
         claim = row.claim
         moment = claim.claimed_at or claim.article.published_at
         if moment is None:
@@ -288,6 +308,7 @@ def timeline_json(request, slug, event_id):
                             if claim.article.published_at
                             else ""
                         )
+                        + _timeline_differences(differences.get(claim.pk, []))
                     ),
                 },
                 "group": escape(outlet),

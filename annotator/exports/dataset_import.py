@@ -456,6 +456,7 @@ class _Importer:
                         kind=relation["kind"],
                         user=self.user,
                         note=relation["note"],
+                        differences=_differences(relation, claim.pk > other.pk),
                     )
                 except EventError as exc:
                     raise LineError(f"relation {relation['id']}: {exc}") from exc
@@ -613,6 +614,15 @@ _SOURCE_FIELDS = (
     "domain",
     "affiliation_note",
 )
+
+
+def _differences(relation: dict, flip: bool):
+    """The line's differences ("a" is what its `claim` says) as the service takes them
+    ("a" is what the smaller id says); the service checks their form."""
+    facts = relation.get("differences")
+    if not flip or not isinstance(facts, list):
+        return facts
+    return [{**d, "a": d.get("b"), "b": d.get("a")} if isinstance(d, dict) else d for d in facts]
 
 
 def _datetime(value: str | None, name: str) -> datetime | None:

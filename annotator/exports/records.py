@@ -185,9 +185,13 @@ def _relations(article_ids, span_ids: set[int], statuses: list[str]) -> dict[int
         ).values_list(*RELATION_FIELDS):
             rows[row[0]] = row
     by_article = defaultdict(list)
-    for rel_id, kind, note, a, a_article, a_start, b, b_article, b_start in rows.values():
-        ends = [(a, a_article, b, b_article, b_start), (b, b_article, a, a_article, a_start)]
-        for claim, article, other, other_article, other_start in ends:
+    for row in rows.values():
+        rel_id, kind, note, a, a_article, a_start, b, b_article, b_start, differences = row
+        ends = [
+            (a, a_article, b, b_article, b_start, _facts(differences, flip=False)),
+            (b, b_article, a, a_article, a_start, _facts(differences, flip=True)),
+        ]
+        for claim, article, other, other_article, other_start, facts in ends:
             if claim in span_ids:
                 by_article[article].append(
                     {
@@ -197,10 +201,25 @@ def _relations(article_ids, span_ids: set[int], statuses: list[str]) -> dict[int
                         "claim": claim,
                         "other_article": other_article,
                         "other_claim": other,
+                        "differences": facts,
                         "_order": (other_article, other_start, other),
                     }
                 )
     return by_article
+
+
+def _facts(differences, flip: bool) -> list[dict]:
+    """The relation's differences as the line's `claim` sees them: "a" is what `claim`
+    says, "b" what `other_claim` says (stored, "a" is the smaller id's). Entries not of
+    the form {facet, a, b} with strings are left out."""
+    facts = [
+        d
+        for d in (differences if isinstance(differences, list) else [])
+        if isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("facet", "a", "b"))
+    ]
+    if flip:
+        return [{"facet": d["facet"], "a": d["b"], "b": d["a"]} for d in facts]
+    return [{"facet": d["facet"], "a": d["a"], "b": d["b"]} for d in facts]
 
 
 RELATION_FIELDS = (
@@ -213,6 +232,7 @@ RELATION_FIELDS = (
     "claim_b_id",
     "claim_b__article_id",
     "claim_b__start",
+    "differences",
 )
 
 
