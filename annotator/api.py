@@ -15,6 +15,7 @@ from annotator.annotations.api import router as annotations_router
 from annotator.articles.api import router as articles_router
 from annotator.events.api import router as events_router
 from annotator.exports.api import router as exports_router
+from annotator.matching.api import router as matching_router
 from annotator.projects.api import router as projects_router
 from annotator.review.api import router as review_router
 from annotator.sources.api import router as sources_router
@@ -79,5 +80,6 @@ api.add_router("/", exports_router)
 api.add_router("/", articles_router)
 api.add_router("/", review_router)
 api.add_router("/", events_router)
+api.add_router("/", matching_router)
 api.add_router("/", sources_router)
 api.add_router("/", teams_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "annotator.exports",
     "annotator.review",
     "annotator.suggestions",
+    "annotator.matching",
     "annotator.teams",
     "annotator.demo",
 ]
@@ -215,6 +216,7 @@ TASK_TIME_LIMITS = {
     "annotator.articles.tasks.batch_import_task": 300,  # a part of a batch, one file at most
     "annotator.suggestions.tasks.suggestions_run_task": 120,  # one article
     "annotator.suggestions.tasks.claim_ranker_train_task": 600,
+    "annotator.matching.tasks.claims_match_task": 120,  # 200 claims, then it queues the rest
 }
 # An import task takes new files for this long, then queues the rest of its batch behind
 # the work queued meanwhile, so one project's 1,000 files do not hold up another's upload.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("annotator.events.urls")),
     path("", include("annotator.sources.urls")),
     path("", include("annotator.suggestions.urls")),
+    path("", include("annotator.matching.urls")),
     path("", include("annotator.articles.urls")),
     path("", include("annotator.exports.urls")),
     path("", include("annotator.projects.urls")),

@@ -15,6 +15,7 @@ from annotator.articles.dates import find_date_in_text, parse_date
 from annotator.articles.furniture import body_lines
 from annotator.articles.parsing import detect_language, parse_upload
 from annotator.datetimes import EARLIEST, LATEST
+from annotator.matching import facts as matching_facts
 from annotator.suggestions.engine import suggest
 
 PUBLISHED = datetime(2024, 1, 18, 10, 0, tzinfo=UTC)
@@ -166,6 +167,28 @@ AR_INPUTS = {
 @pytest.mark.parametrize("make", AR_INPUTS.values(), ids=AR_INPUTS.keys())
 def test_arabic_suggesters_are_linear(make):
     assert_linear(_suggest("ar"), make, SUGGEST_SIZE)
+
+
+FACTS_INPUTS = {
+    "ordinary sentences": lambda n: _repeat(EN_SENTENCE + AR_SENTENCE, n),
+    "numbers and bounds": lambda n: _repeat("at least 1,200 people were killed, نحو ٣٥٠ كم ", n),
+    "one long number": lambda n: "1" * n,
+    "thousands groups": lambda n: "1" + ",234" * (n // 4) + "5",
+    "arabic bounds without numbers": lambda n: _repeat("ما لا يقل عن ", n),
+    "negations": lambda n: _repeat("did not لم didn't ", n),
+    "capitalised words": lambda n: _repeat("Varn ", n),
+    "place lists": lambda n: _repeat("between Kelvano and Ostrabel, ", n),
+    "arabic place lists": lambda n: _repeat("في كلفانو وأوسترابيل وعين مرزونة ", n),
+    "lexicon words": lambda n: _repeat("طائرة مسيرة انسحبت وبالصواريخ air-strike ", n),
+    "hyphens and colons": lambda n: _repeat("10-12:30/4-", n),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("make", FACTS_INPUTS.values(), ids=FACTS_INPUTS.keys())
+def test_claim_facts_is_linear_without_its_cap(make, language, monkeypatch):
+    monkeypatch.setattr(matching_facts, "MAX_CLAIM_CHARS", 10**6)
+    assert_linear(lambda text: matching_facts.claim_facts(text, language), make, SUGGEST_SIZE)
 
 
 def test_arabic_today_repeated_is_quick_and_still_read():

