@@ -1,5 +1,5 @@
-"""Demo project: four short articles, written for this project, that report one
-fictional event differently (dates, distances, numbers), cite each other and hedge.
+"""Demo project: four articles, written for this project, that report one fictional
+event differently (dates, distances, numbers, means), cite each other and hedge.
 
 Everything here is invented: outlets, places and people. `make run` loads it (with
 `manage.py load_demo --full`); a few end-to-end tests use it, most tests build their own
@@ -115,9 +115,37 @@ ARTICLES = {
             "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
             "on Tuesday, two local officials told Meridian Wire.\n\n"
             "The base lies 3 km west of Qarmal airport and housed about 300 personnel, "
-            "according to the officials, who spoke on condition of anonymity.\n\n"
+            "according to the officials, who spoke on condition of anonymity because they were "
+            "not authorised to discuss troop movements.\n\n"
             "A convoy of trucks was seen leaving the base at dawn, a resident said. "
-            "The defence ministry declined to comment."
+            "The defence ministry declined to comment.\n\n"
+            "“We heard the engines from four in the morning. When the sun came up they were "
+            "already on the airport road, one truck after another,” said Karim Abu Tarek, 47, "
+            "who runs a bakery in the village of Ain Jarada, beside the base's north gate. He "
+            "said he had counted more than 30 vehicles, some carrying shipping containers, "
+            "before he went back inside.\n\n"
+            "Police from Qarmal Governorate took over the empty compound by midday, one of the "
+            "officials said. The departing contingent left behind its generators, two water "
+            "tanks and a signed inventory of the buildings, the official added. Officers in the "
+            "blue uniform of the provincial police stood at the north gate on Tuesday afternoon, "
+            "and a hand-painted sign reading “Governorate property” hung on the fence.\n\n"
+            "Tal Safra, a former agricultural research station on a low ridge above the Qarmal "
+            "plain, was turned into a base in 2019 under an agreement with the provincial "
+            "administration. It was hit by rockets several times after January, the officials "
+            "said; nobody was reported hurt, and no group has said it fired them.\n\n"
+            "Al-Sahil Daily, a Qarmal newspaper close to the provincial administration, "
+            "reported on Tuesday evening that the troops had left a day earlier, on Monday. "
+            "Asked about that account, one of the two officials said an advance party had "
+            "driven out on Monday night, but that “the main body and the last officers left on "
+            "Tuesday, after sunrise”.\n\n"
+            "Governor Nabil Saadeh told reporters outside his office that the base was now "
+            "“under the authority of the governorate”. “We will decide what happens to Tal "
+            "Safra together with the people of Ain Jarada,” he said, without giving a "
+            "timetable.\n\n"
+            "It was not clear whether the withdrawal was permanent or whether the troops had "
+            "moved to another site in Qarmalia. A spokesperson for the contingent's command did "
+            "not answer calls or messages on Wednesday.\n\n"
+            "(Reporting by Lina Farouk; editing by Owen Marsh)"
         ),
     },
     "ledger": {
@@ -128,11 +156,35 @@ ARTICLES = {
         "published_at": "2025-03-13T00:00:00+00:00",
         "precision": DatePrecision.DAY,
         "text": (
-            "Foreign forces have reportedly evacuated the Tal Safra base near Qarmal, "
-            "Meridian Wire reported, citing local officials.\n\n"
+            "HALVARD, March 13 - Foreign forces have reportedly evacuated the Tal Safra base "
+            "near Qarmal, Meridian Wire reported, citing local officials.\n\n"
             "The base, believed to be 4 km west of the airport, may have hosted up to 350 "
             "troops.\n\n"
-            "The withdrawal is said to have followed weeks of rocket attacks on the area."
+            "The withdrawal is said to have followed weeks of rocket attacks on the area.\n\n"
+            "The Northern Ledger could not verify the reports independently, and the agency's "
+            "account differs in places from those published in Qarmalia itself. Al-Sahil "
+            "Daily, a newspaper in Qarmal, said the troops left on Monday, a day earlier than "
+            "the date given by the agency's sources. Rased Network, an anonymous Telegram "
+            "channel that has spread invented casualty figures in the past, put the base 5 km "
+            "from the airport.\n\n"
+            "The multinational command that ran the base would not confirm the pull-out. "
+            "“Force posture in the region is kept under constant review. We do not comment on "
+            "the movements of individual units,” its spokesperson, Ingrid Varro, said in an "
+            "emailed statement on Wednesday. She declined to say whether the compound had been "
+            "handed to the Qarmali authorities.\n\n"
+            "Two diplomats in Halvard, speaking on condition of anonymity, said a reduction of "
+            "forces in the region had been discussed since the autumn. One of them described "
+            "the closure of Tal Safra as “the first step, not the last”, but would not say "
+            "which other sites were under review.\n\n"
+            "Tomas Evander, who studies the region at the Halvard Institute for Security "
+            "Studies, said the base mattered more for where it stands than for the number of "
+            "soldiers inside it. “The ridge overlooks the runway. If Tal Safra really is empty, "
+            "the airport has lost its nearest protection, and what counts now is who moves "
+            "onto that hill next,” he said.\n\n"
+            "Residents of the villages around the base have long complained of night-time "
+            "convoys and of a perimeter fence that cut farmers off from their olive groves. "
+            "Local officials quoted by Meridian Wire said the provincial police had since "
+            "taken over the site."
         ),
     },
     "sahil": {
@@ -143,10 +195,34 @@ ARTICLES = {
         "published_at": "2025-03-11T18:05:00+00:00",
         "precision": DatePrecision.MINUTE,
         "text": (
-            "أفادت مصادر محلية لصحيفة الساحل بأن القوات الأجنبية أخلت قاعدة تل صفرا "
-            "يوم الاثنين.\n\n"
-            "وتقع القاعدة على بعد نحو 3 كم غرب مطار قرمل، ويُعتقد أنها كانت تضم حوالي 300 عنصر.\n\n"
-            "وقال مسؤول في محافظة قرمل إن الانسحاب جاء بعد هجمات متكررة على القاعدة."
+            "قرمل – «الساحل»: أفادت مصادر محلية لصحيفة الساحل بأن القوات الأجنبية أخلت قاعدة "
+            "تل صفرا يوم الاثنين، بعد أكثر من خمس سنوات على انتشارها في الموقع المطل على سهل "
+            "قرمل.\n\n"
+            "وتقع القاعدة على بعد نحو 3 كم غرب مطار قرمل، ويُعتقد أنها كانت تضم حوالي 300 عنصر "
+            "بين جنود وفنيين وموظفين مدنيين.\n\n"
+            "وقال مسؤول في محافظة قرمل إن الانسحاب جاء بعد هجمات متكررة على القاعدة. وأضاف "
+            "المسؤول، الذي طلب عدم ذكر اسمه لأنه غير مخول بالتصريح لوسائل الإعلام، أن الانسحاب "
+            "سبقته أسابيع من الهجمات بطائرات مسيّرة على محيط القاعدة، مشيراً إلى أن أياً منها "
+            "لم يسفر عن إصابات.\n\n"
+            "وبحسب المصادر نفسها، تسلّمت شرطة محافظة قرمل القاعدة بعد خروج القوات الأجنبية "
+            "منها، ونشرت دوريات عند بوابتها الشمالية المطلة على قرية عين جرادة.\n\n"
+            "وقال أبو سليم، وهو مزارع من عين جرادة يملك بستان زيتون ملاصقاً لسور القاعدة، إن "
+            "الشاحنات بدأت بالخروج ليل الأحد واستمرت حتى ساعات الصباح الأولى من يوم الاثنين. "
+            "وأضاف: «لم ينم أحد في القرية تلك الليلة. كانت الشاحنات تمر واحدة تلو الأخرى "
+            "وأضواؤها مطفأة، ثم ساد هدوء لم نعرفه منذ سنوات».\n\n"
+            "ويقول سكان في المنطقة إن حركة المروحيات فوق القاعدة تراجعت بشكل لافت خلال "
+            "الأسبوعين الماضيين، وإن عدداً من العمال المحليين الذين كانوا يعملون في مطبخ "
+            "القاعدة ومغسلتها أُبلغوا الشهر الماضي بانتهاء عقودهم.\n\n"
+            "وفي تصريح مقتضب أمام مبنى المحافظة، قال محافظ قرمل نبيل سعادة إن القاعدة «باتت "
+            "في عهدة المحافظة»، مضيفاً: «سنقرر مستقبل تل صفرا بالتشاور مع أهالي عين جرادة "
+            "والقرى المجاورة». ولم يحدد المحافظ موعداً لذلك.\n\n"
+            "ولم يصدر أي تعليق عن قيادة القوات الأجنبية حتى ساعة إعداد هذا التقرير، فيما "
+            "امتنعت السفارات المعنية عن الرد على أسئلة «الساحل».\n\n"
+            "وكانت القوات الأجنبية قد انتشرت في تل صفرا عام 2019 بموجب اتفاق مع الإدارة "
+            "المحلية، بعدما كان الموقع محطة للأبحاث الزراعية. ويرى مراقبون في قرمل أن إخلاء "
+            "القاعدة قد يفتح الباب أمام إعادة تشغيل المحطة، التي كانت توفر عشرات فرص العمل "
+            "لأبناء المنطقة قبل تحويلها إلى موقع عسكري. وتعد تل صفرا أكبر موقع للقوات الأجنبية "
+            "في المحافظة، وينظر إليها منذ سنوات على أنها خط الدفاع الأول عن مطار قرمل."
         ),
     },
     "rased": {
@@ -157,9 +233,33 @@ ARTICLES = {
         "published_at": "2025-03-12T07:15:00+00:00",
         "precision": DatePrecision.MINUTE,
         "text": (
-            "نقلاً عن وكالة ميريديان (Meridian Wire)، انسحبت القوات الأجنبية من قاعدة تل صفرا "
-            "فجر الثلاثاء 🚚.\n\n"
-            "وبحسب مصادر، فإن القاعدة تبعد 5 كم عن المطار."
+            "🔴 عاجل | نقلاً عن وكالة ميريديان (Meridian Wire)، انسحبت القوات الأجنبية من قاعدة "
+            "تل صفرا فجر الثلاثاء 🚚.\n\n"
+            "وبحسب مصادر، فإن القاعدة تبعد 5 كم عن المطار، وكانت تضم أكثر من 400 عنصر بينهم "
+            "ضباط من جنسيات مختلفة.\n\n"
+            "وتداول ناشطون من قرية عين جرادة مقاطع مصورة قالوا إنها تظهر رتلاً طويلاً من "
+            "الشاحنات والمدرعات على طريق المطار قبيل شروق الشمس، ولم تتمكن «راصد» من التحقق "
+            "من تاريخ تصويرها أو مكانه بشكل مستقل.\n\n"
+            "وكانت صحيفة الساحل، المقربة من إدارة المحافظة، قد ذكرت مساء أمس أن الانسحاب تم "
+            "يوم الاثنين، غير أن مصادر «راصد» تؤكد أن آخر الآليات غادرت القاعدة فجر الثلاثاء، "
+            "وأن ما خرج يوم الاثنين كان دفعة أولى من المعدات فقط.\n\n"
+            "وتأتي هذه الخطوة بعد سلسلة من الهجمات الصاروخية التي استهدفت القاعدة منذ مطلع "
+            "العام، ويُعتقد أن آخرها وقع قبل نحو عشرة أيام، من دون أن تعلن أي جهة مسؤوليتها "
+            "عنها.\n\n"
+            "وأفاد مصدر في شرطة المحافظة لـ«راصد» بأن عناصر الشرطة انتشروا عند البوابة "
+            "الشمالية للقاعدة ظهر الثلاثاء، وأن القوات المنسحبة تركت خلفها مولدات كهربائية "
+            "وخزانات مياه وعدداً من المباني الجاهزة.\n\n"
+            "وفي السياق، يتساءل أهالي المنطقة عن مصير الأراضي الزراعية المحيطة بالقاعدة، التي "
+            "حرم أصحابها من الوصول إليها منذ عام 2019 بسبب السياج الأمني. ويقول أحدهم "
+            "لـ«راصد»: «نريد أن نعود إلى أشجار الزيتون قبل موسم الحراثة، ولا نريد قاعدة جديدة "
+            "مكان القديمة».\n\n"
+            "ويرى متابعون للشأن المحلي أن خروج القوات من تل صفرا يترك مطار قرمل من دون حماية "
+            "قريبة، خصوصاً أن القاعدة تشرف من فوق التلة على مدرج المطار والطريق المؤدي إليه. "
+            "وتشير معلومات غير مؤكدة إلى أن جزءاً من القوات المنسحبة نقل إلى موقع آخر داخل "
+            "البلاد، فيما تتحدث رواية أخرى عن مغادرتها عبر المطار نفسه على متن طائرات شحن.\n\n"
+            "ولم يصدر حتى الآن أي تعليق رسمي من قيادة القوات الأجنبية أو من وزارة الدفاع، كما "
+            "لم تعلق إدارة المحافظة على ما إذا كانت الشرطة ستبقى في القاعدة بشكل دائم.\n\n"
+            "📌 تابعونا لمزيد من التفاصيل، وأرسلوا لنا ما لديكم من صور ومقاطع من محيط المطار."
         ),
     },
 }
@@ -240,6 +340,28 @@ ANNOTATIONS = [
     ),
     ("r3", "rased", CLAIM, "فإن القاعدة تبعد 5 كم عن المطار", {}),
     ("r4", "rased", ATTRIBUTION, "وبحسب مصادر", {}),
+    (
+        "w7",
+        "wire",
+        CLAIM,
+        "Police from Qarmal Governorate took over the empty compound by midday",
+        {},
+    ),
+    ("w8", "wire", ATTRIBUTION, "one of the officials said", {"cited_source": "local officials"}),
+    ("l7", "ledger", CLAIM, "may have hosted up to 350 troops", {}),
+    ("l8", "ledger", HEDGE, "up to", {"hedge_type": HedgeType.APPROXIMATOR}),
+    (
+        "l9",
+        "ledger",
+        CLAIM,
+        "The withdrawal is said to have followed weeks of rocket attacks on the area",
+        {},
+    ),
+    ("s5", "sahil", HEDGE, "يُعتقد", {"hedge_type": HedgeType.EPISTEMIC}),
+    ("s6", "sahil", CLAIM, "يُعتقد أنها كانت تضم حوالي 300 عنصر", {}),
+    ("s7", "sahil", CLAIM, "تسلّمت شرطة محافظة قرمل القاعدة بعد خروج القوات الأجنبية منها", {}),
+    ("s8", "sahil", CLAIM, "الانسحاب سبقته أسابيع من الهجمات بطائرات مسيّرة على محيط القاعدة", {}),
+    ("s9", "sahil", ATTRIBUTION, "وأضاف المسؤول", {"cited_source": "Qarmal Governorate"}),
 ]
 
 LINKS = [
@@ -255,8 +377,20 @@ LINKS = [
     ("w6", "w5", ATTRIBUTES),
     ("l5", "l6", QUALIFIES),
     ("r4", "r3", ATTRIBUTES),
+    ("w8", "w7", ATTRIBUTES),
+    ("l8", "l7", QUALIFIES),
+    ("s5", "s6", QUALIFIES),
+    ("s9", "s8", ATTRIBUTES),
 ]
-CLAIMS_IN_EVENT = {"w1", "l1", "s2", "r2", "w3", "s4", "l6", "r3"}
+# w7/s7 and w5/s6 make one assertion in English and Arabic; l9/s8 make one assertion but
+# differ in the means (rockets, drones). No relation joins them: the app is to propose them.
+CLAIMS_IN_EVENT = {
+    *("w1", "l1", "s2", "r2"),  # the day the troops left
+    *("w3", "s4", "l6", "r3"),  # how far from the airport
+    *("w5", "s6", "l7"),  # how many were there
+    *("w7", "s7"),  # the police took the base over
+    *("l9", "s8"),  # the attacks before the withdrawal
+}
 # Within the event: which claims make the same assertion, which contradict each other.
 RELATIONS = [
     ("w1", "l1", RelationKind.SAME),  # withdrawn on Tuesday …
