@@ -392,14 +392,15 @@ CLAIMS_IN_EVENT = {
     *("l9", "s8"),  # the attacks before the withdrawal
 }
 # Within the event: which claims make the same assertion, which contradict each other.
+# (claim, other, kind, what differs: (facet, as the claim says it, as the other says it))
 RELATIONS = [
-    ("w1", "l1", RelationKind.SAME),  # withdrawn on Tuesday …
-    ("w1", "r2", RelationKind.SAME),
-    ("w1", "s2", RelationKind.CONTRADICTS),  # … or on Monday
-    ("w3", "s4", RelationKind.SAME),  # 3 km west of the airport …
-    ("w3", "l6", RelationKind.CONTRADICTS),  # … or 4 km …
-    ("w3", "r3", RelationKind.CONTRADICTS),  # … or 5 km
-    ("l6", "r3", RelationKind.CONTRADICTS),
+    ("w1", "l1", RelationKind.SAME, None),  # withdrawn on Tuesday …
+    ("w1", "r2", RelationKind.SAME, None),
+    ("w1", "s2", RelationKind.CONTRADICTS, ("date", "Tuesday 11 Mar", "Monday 10 Mar")),  # … Monday
+    ("w3", "s4", RelationKind.SAME, None),  # 3 km west of the airport …
+    ("w3", "l6", RelationKind.CONTRADICTS, ("quantity", "3 km", "4 km")),  # … or 4 km …
+    ("w3", "r3", RelationKind.CONTRADICTS, ("quantity", "3 km", "5 km")),  # … or 5 km
+    ("l6", "r3", RelationKind.CONTRADICTS, ("quantity", "4 km", "5 km")),
 ]
 
 
@@ -518,7 +519,14 @@ def _demo_annotations(articles, sources, event, annotator):
             kind=link_kind,
             created_by=annotator,
         )
-    for claim_key, other_key, relation_kind in RELATIONS:
+    for claim_key, other_key, relation_kind, differs in RELATIONS:
+        claim, other = made[claim_key], made[other_key]
+        differences = None
+        if differs:
+            facet, says, other_says = differs
+            if claim.pk > other.pk:  # stored as the smaller id says it first
+                says, other_says = other_says, says
+            differences = [{"facet": facet, "a": says, "b": other_says}]
         claim_relation_create(
-            claim=made[claim_key], other=made[other_key], kind=relation_kind, user=annotator
+            claim=claim, other=other, kind=relation_kind, user=annotator, differences=differences
         )

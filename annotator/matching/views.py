@@ -21,9 +21,13 @@ TEMPLATE = "matching/proposals.html"
 DECIDED_EVENT = "matches-decided"  # the event page refreshes its groups on it
 
 
-def _event_context(membership, event, error=""):
-    matches = queries.event_matches(event.pk)
-    count = queries.event_match_count(event.pk) if len(matches) == queries.SHOWN else len(matches)
+ON_EVENT_PAGE = 5  # pairs the event page shows above its analysis; the rest on their page
+
+
+def _event_context(membership, event, error="", every=False):
+    """`every`: the proposals' own page (50 at a time), else the event page's first few."""
+    matches = queries.event_matches(event.pk, limit=queries.SHOWN if every else ON_EVENT_PAGE)
+    count = queries.event_match_count(event.pk)
     return {
         "project": membership.project,
         "membership": membership,
@@ -31,6 +35,7 @@ def _event_context(membership, event, error=""):
         "matches": matches,
         "match_count": count,
         "more": count - len(matches),
+        "every": every,
         "error": error,
     }
 
@@ -39,7 +44,8 @@ def _event_context(membership, event, error=""):
 def event_proposals(request, slug, event_id):
     membership = membership_or_404(request.user, slug)
     event = get_object_or_404(Event, pk=event_id, project=membership.project)
-    return render_htmx(request, TEMPLATE, _event_context(membership, event), partial="event_list")
+    context = _event_context(membership, event, every=not request.htmx)
+    return render_htmx(request, TEMPLATE, context, partial="event_list")
 
 
 def _claim_context(membership, claim, error=""):
@@ -99,7 +105,8 @@ def _after(request, membership, error: str):
     else:
         event = get_object_or_404(Event, pk=number(pk, 0), project=membership.project)
         back = reverse("matching:event", args=[slug, event.pk])
-        partial, context = "event_list", lambda: _event_context(membership, event, error)
+        every = request.POST.get("every") == "1"
+        partial, context = "event_list", lambda: _event_context(membership, event, error, every)
     if not request.htmx:
         if error:
             messages.error(request, error)
