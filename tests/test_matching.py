@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import factories
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
@@ -219,3 +220,81 @@ def test_event_proposals_page_reads_a_bounded_number_of_queries(
             reverse("matching:event", args=[team.slug, event.pk]), HTTP_HX_REQUEST="true"
         )
     assert response.status_code == 200
+
+
+def test_a_decided_or_withdrawn_pair_is_not_decided_again(reports, worker, team, api_as):
+    event, claims = reports
+    worker()
+    candidate = MatchCandidate.objects.touching(claims["ar"].pk).order_by("-score").first()
+    call = api_as(team["annotator"])
+    decide = f"/api/projects/{team.slug}/matches/{candidate.pk}/"
+    assert call("post", decide, {"decision": "same"}).status_code == 200
+    again = call("post", decide, {"decision": "reject"})
+    assert again.status_code == 422 and "Already decided" in again.json()["detail"]
+    candidate.refresh_from_db()
+    assert candidate.status == MatchStatus.SAME and ClaimRelation.objects.count() == 1
+    MatchCandidate.objects.filter(pk=candidate.pk).delete()  # the worker withdrew it
+    assert call("post", decide, {"decision": "same"}).status_code == 404
+
+
+def test_a_bad_origin_is_refused_before_anything_is_decided(reports, worker, team, client):
+    event, claims = reports
+    worker()
+    candidate = MatchCandidate.objects.touching(claims["ar"].pk).order_by("-score").first()
+    client.force_login(team["annotator"])
+    url = reverse("matching:decide", args=[team.slug, candidate.pk])
+    for origin in ("event:999999", "claim:abc", "claim:99999999999999999999"):
+        response = client.post(url, {"decision": "reject", "from": origin}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 404
+    candidate.refresh_from_db()
+    assert candidate.status == MatchStatus.OPEN
+    # No `from`: the pair's event answers.
+    response = client.post(url, {"decision": "reject"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="match-proposals"' in response.content.decode()
+
+
+def test_someone_elses_claim_is_not_moved_and_the_refusal_is_said(
+    team, worker, client, django_capture_on_commit_callbacks
+):
+    event = factories.event(team.project, "Border pull-back")
+    en = factories.article(
+        team.project, EN_WITHDREW + ", the ministry said.", published_at=PUBLISHED
+    )
+    ar = factories.article(team.project, AR_WITHDREW + ".", language="ar", published_at=PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.span(en, EN_WITHDREW, by=team["annotator"], event=event)
+        theirs = factories.span(ar, AR_WITHDREW, by=team["annotator2"])  # no event
+    worker()
+    candidate = MatchCandidate.objects.get(event=event)
+    client.force_login(team["annotator"])
+    response = client.post(
+        reverse("matching:decide", args=[team.slug, candidate.pk]),
+        {"decision": "same", "from": f"event:{event.pk}"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "You can change only your own annotations. Ask its author" in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.event is None and not ClaimRelation.objects.exists()
+    candidate.refresh_from_db()
+    assert candidate.status == MatchStatus.OPEN
+
+
+def test_a_claim_made_a_hedge_leaves_the_proposals(reports, worker, team, client):
+    event, claims = reports
+    worker()
+    Annotation = type(claims["ar"])
+    Annotation.objects.filter(pk=claims["ar"].pk).update(kind="hedge", event=None)
+    client.force_login(team["annotator"])
+    page = client.get(reverse("matching:event", args=[team.slug, event.pk]))
+    assert AR_STRIKE not in page.content.decode()
+
+
+def test_saves_in_one_transaction_queue_one_task_per_article(
+    team, django_capture_on_commit_callbacks
+):
+    article = factories.article(team.project, EN_TEXT, published_at=PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        factories.span(article, EN_STRIKE, by=team["annotator"])
+        factories.span(article, EN_BUDGET, by=team["annotator"])
+    assert DBTaskResult.objects.filter(task_path__endswith="claims_match_task").count() == 1

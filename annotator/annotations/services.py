@@ -27,7 +27,7 @@ from annotator.annotations.access import can_decide, edit_check
 from annotator.annotations.kinds import KINDS, LINKS, kind_fields
 from annotator.annotations.models import KIND_FIELD_EMPTY, Annotation, Link, Status
 from annotator.annotations.offsets import span_context, span_problem
-from annotator.annotations.signals import suggestion_taken
+from annotator.annotations.signals import annotations_bulk_created, suggestion_taken
 from annotator.annotations.twins import SuggestedSpan, open_twin, takes_over_one_of
 from annotator.articles.models import Article, ArticleStatus
 from annotator.articles.services import article_work_started, articles_work_started
@@ -555,6 +555,9 @@ def annotations_bulk_create(
                 _new_links(article_spans, made, created_by), batch_size=BULK_ROWS
             )
             _articles_move_on(article_spans)
+            annotations_bulk_created.send(
+                sender=Annotation, articles=[item.article.pk for item in article_spans]
+            )
     except IntegrityError as error:
         raise _refused_by_database(error) from error
     return made

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # `suggested` (a SuggestedSpan: the suggestion as it was) and `user`. The suggestions app
 # records the decision.
 suggestion_taken = Signal()
+
+# Sent inside the transaction after annotations_bulk_create wrote many spans at once (no
+# post_save for them), with `articles` (their ids). Claim matching queues them.
+annotations_bulk_created = Signal()

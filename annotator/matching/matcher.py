@@ -14,6 +14,7 @@ from django.utils import timezone
 from annotator.annotations.kinds import CLAIM
 from annotator.annotations.models import Annotation, Status
 from annotator.events.models import ClaimRelation
+from annotator.events.services import DIFFERENCES_MAX, VALUE_MAX
 from annotator.matching import embeddings
 from annotator.matching.models import ClaimEmbedding, MatchCandidate, MatchStatus
 from annotator.matching.proposals import MIN_SCORE, PoolClaim, Proposal, proposals_for
@@ -48,6 +49,8 @@ def claims_match(*, project_id: int) -> MatchRun:
     )
     run.more = len(stale) > CLAIMS_PER_TASK
     stale = stale[:CLAIMS_PER_TASK]
+    if not stale:
+        return run
     run.embedded = _embed(stale)
     pools = _Pools(project_id)
     for claim in stale:
@@ -86,47 +89,54 @@ def _embed(claims: list[Annotation]) -> int:
 class _Pools:
     """The claims a claim is compared with: those of its event and the project's claims
     without one (for a claim with an event), or the project's claims that have an event
-    (for a claim without: their events are what it may belong to). Never its own article's."""
+    (for a claim without: their events are what it may belong to); the newest POOL_MAX,
+    chosen in SQL, read once per event; never the claim's own article."""
 
     def __init__(self, project_id: int):
-        rows = (
-            ClaimEmbedding.objects.filter(
-                project_id=project_id,
-                annotation__kind=CLAIM,
-                annotation__status__in=MATCHED,
-            )
-            .order_by("-annotation_id")
-            .values_list(
-                "annotation_id",
-                "vector",
-                "annotation__quote",
-                "annotation__event_id",
-                "annotation__article_id",
-                "annotation__article__language",
-                "annotation__article__published_at",
-            )[: POOL_MAX * 2]
-        )
-        self.claims = {}
-        self.event_of, self.article_of = {}, {}
-        for pk, vector, quote, event_id, article_id, language, published_at in rows:
-            self.claims[pk] = PoolClaim(
-                pk, quote, language, published_at, embeddings.from_bytes(vector)
-            )
-            self.event_of[pk], self.article_of[pk] = event_id, article_id
+        self.project_id = project_id
+        self.read: dict[int | None, list[PoolClaim]] = {}
+        self.event_of: dict[int, int | None] = {}
+        self.article_of: dict[int, int] = {}
 
     def for_claim(self, claim: Annotation) -> list[PoolClaim]:
-        def fits(pk):
-            if self.article_of[pk] == claim.article_id:
-                return False
-            if claim.event_id is None:
-                return self.event_of[pk] is not None
-            return self.event_of[pk] in (claim.event_id, None)
+        if claim.event_id not in self.read:
+            self.read[claim.event_id] = self._rows(claim.event_id)
+        return [c for c in self.read[claim.event_id] if self.article_of[c.id] != claim.article_id]
 
-        return [c for pk, c in self.claims.items() if fits(pk)][:POOL_MAX]
+    def me(self, claim: Annotation) -> PoolClaim | None:
+        row = self._query().filter(annotation=claim).first()
+        return self._claim(*row) if row else None
+
+    def _rows(self, event_id: int | None) -> list[PoolClaim]:
+        rows = self._query()
+        if event_id is None:
+            rows = rows.filter(annotation__event__isnull=False)
+        else:
+            rows = rows.filter(Q(annotation__event_id=event_id) | Q(annotation__event__isnull=True))
+        return [self._claim(*row) for row in rows.order_by("-annotation_id")[:POOL_MAX]]
+
+    def _query(self):
+        return ClaimEmbedding.objects.filter(
+            project_id=self.project_id,
+            annotation__kind=CLAIM,
+            annotation__status__in=MATCHED,
+        ).values_list(
+            "annotation_id",
+            "vector",
+            "annotation__quote",
+            "annotation__event_id",
+            "annotation__article_id",
+            "annotation__article__language",
+            "annotation__article__published_at",
+        )
+
+    def _claim(self, pk, vector, quote, event_id, article_id, language, published_at):
+        self.event_of[pk], self.article_of[pk] = event_id, article_id
+        return PoolClaim(pk, quote, language, published_at, embeddings.from_bytes(vector))
 
 
 def _propose(claim: Annotation, pools: _Pools) -> int:
-    me = pools.claims.get(claim.pk)
+    me = pools.me(claim)
     if me is None:
         return 0
     found = proposals_for(me, pools.for_claim(claim), min_score=MIN_SCORE)
@@ -142,8 +152,8 @@ def _write(claim: Annotation, proposal: Proposal, pools: _Pools) -> int:
     a, b = sorted((claim.pk, other))
     swap = a != claim.pk  # the comparison was made claim-first; rows store a-first
     differ = [
-        {"facet": d.facet, "a": d.b if swap else d.a, "b": d.a if swap else d.b}
-        for d in proposal.comparison.differ
+        {"facet": d.facet, "a": _short(d.b if swap else d.a), "b": _short(d.a if swap else d.b)}
+        for d in proposal.comparison.differ[:DIFFERENCES_MAX]
     ]
     values = {
         "project_id": claim.article.project_id,
@@ -157,9 +167,14 @@ def _write(claim: Annotation, proposal: Proposal, pools: _Pools) -> int:
     candidate, made = MatchCandidate.objects.get_or_create(
         claim_a_id=a, claim_b_id=b, defaults=values | _relation_status(a, b, differ)
     )
-    if not made and candidate.status == MatchStatus.OPEN:  # decided pairs keep their facts
-        MatchCandidate.objects.filter(pk=candidate.pk).update(**values)
+    if not made:  # decided pairs keep their facts, also when decided a moment ago
+        MatchCandidate.objects.filter(pk=candidate.pk, status=MatchStatus.OPEN).update(**values)
     return candidate.pk
+
+
+def _short(value: str) -> str:
+    """A value as a contradicts relation may record it (events.services checks it)."""
+    return value if len(value) <= VALUE_MAX else value[: VALUE_MAX - 1] + "…"
 
 
 def _relation_status(a: int, b: int, differ: list) -> dict:

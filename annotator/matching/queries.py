@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
-from annotator.annotations.models import Annotation
-from annotator.events.models import ClaimRelation
+from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation, Status
+from annotator.events.models import ClaimRelation, RelationKind
 from annotator.matching.models import MatchCandidate
 
 SHOWN = 50  # proposals listed on a page before "more"
-MATCHED = ("draft", "approved")  # the claims matching proposes (matcher.MATCHED)
+MATCHED = (Status.DRAFT, Status.APPROVED)  # the claims matching proposes (as matcher.py)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,23 @@ def _row(candidate: MatchCandidate, this_id: int) -> MatchRow:
     )
 
 
+# What a card shows: not the articles' texts.
+SHOWN_FIELDS = [
+    *("score", "similarity", "status", "agree", "differ", "claim_a", "claim_b", "event__title"),
+    *(
+        f"{claim}__{field}"
+        for claim in ("claim_a", "claim_b")
+        for field in (
+            "quote",
+            "event_id",
+            "article__title",
+            "article__language",
+            "article__outlet__name",
+        )
+    ),
+]
+
+
 def _candidates():
     relation = ClaimRelation.objects.filter(
         claim_a_id=OuterRef("claim_a_id"), claim_b_id=OuterRef("claim_b_id")
@@ -99,13 +117,11 @@ def _candidates():
     return (
         MatchCandidate.objects.open()
         .filter(claim_a__status__in=MATCHED, claim_b__status__in=MATCHED)
-        .exclude(Exists(relation.filter(kind="contradicts")))
+        .filter(claim_a__kind=CLAIM, claim_b__kind=CLAIM)  # one made a hedge meanwhile
+        .exclude(Exists(relation.filter(kind=RelationKind.CONTRADICTS)))
         .annotate(related_as=Subquery(relation.values("kind")[:1]))
-        .select_related(
-            "event",
-            "claim_a__article__outlet",
-            "claim_b__article__outlet",
-        )
+        .select_related("event", "claim_a__article__outlet", "claim_b__article__outlet")
+        .only(*SHOWN_FIELDS)
         .order_by("-score", "pk")
     )
 
@@ -120,7 +136,36 @@ def event_matches(event_id: int, limit: int = SHOWN) -> list[MatchRow]:
     """Open proposals within the event (both claims in it) or proposing it for a claim
     without an event, best first; each seen from its first claim."""
     rows = _candidates().filter(event_id=event_id)[:limit]
-    return [_row(candidate, candidate.claim_a_id) for candidate in rows]
+    return [_row(candidate, _first(candidate)) for candidate in rows]
+
+
+def _first(candidate: MatchCandidate) -> int:
+    """The claim a row is seen from: the one without an event, when one has none (the
+    row then proposes the event for it)."""
+    if candidate.claim_a.event_id is not None and candidate.claim_b.event_id is None:
+        return candidate.claim_b_id
+    return candidate.claim_a_id
+
+
+@dataclass(frozen=True)
+class EventMatches:
+    """A claim's proposals in one event, for the claim panel."""
+
+    event_id: int | None
+    event_title: str
+    proposes_event: bool
+    matches: list[MatchRow]
+
+
+def by_event(rows: list[MatchRow]) -> list[EventMatches]:
+    """Rows grouped by event, the groups in the order of their best row."""
+    groups: dict[int | None, list[MatchRow]] = {}
+    for row in rows:
+        groups.setdefault(row.event_id, []).append(row)
+    return [
+        EventMatches(rows[0].event_id, rows[0].event_title, rows[0].proposes_event, rows)
+        for rows in groups.values()
+    ]
 
 
 def event_match_count(event_id: int) -> int:

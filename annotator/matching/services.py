@@ -7,6 +7,7 @@ the facts that differ for "contradicts". "Not the same" is remembered on the can
 the worker never proposes the pair again.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,11 +39,18 @@ def match_decide(*, candidate: MatchCandidate, decision: str, user) -> MatchCand
         user=user, project_id=candidate.project_id, minimum=Role.ANNOTATOR, doing="decide a match"
     )
     with transaction.atomic():
-        current = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+        current = MatchCandidate.objects.select_for_update().filter(pk=candidate.pk).first()
+        if current is None:  # the worker withdrew it: a claim changed meanwhile
+            raise MatchError("This proposal was withdrawn: one of its claims changed.")
+        if current.status != MatchStatus.OPEN:
+            raise MatchError(f"Already decided: {current.get_status_display()}.")
         if decision == "contradicts" and not current.differ:
             raise MatchError("No difference was found between these claims to record.")
         if decision != "reject":
-            _relate(current, kind=DECISIONS[decision], user=user)
+            try:
+                _relate(current, kind=DECISIONS[decision], user=user)
+            except PermissionDenied as refused:  # someone else's claim or relation
+                raise MatchError(f"{refused} Ask its author or a reviewer.") from refused
         current.status, current.decided_by, current.decided_at = (
             DECISIONS[decision],
             user,

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django_tasks import task
 
 from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Status
 from annotator.articles.models import Article
 
 # A claim saved by a person waits for its proposals: before imports' bulk work.
@@ -56,10 +57,17 @@ def claims_match_enqueue(*, article_id: int, priority: int = 0) -> None:
 
 
 def claims_match_on_save(sender, instance, raw=False, **kwargs) -> None:
-    if raw or instance.kind != CLAIM:
+    # A suggested claim waits for a person: accepting it saves it again, as a draft.
+    if raw or instance.kind != CLAIM or instance.status == Status.SUGGESTED:
         return
     claims_match_enqueue(article_id=instance.article_id, priority=SAVED_CLAIM_PRIORITY)
 
 
 def claims_match_on_import(sender, article, **kwargs) -> None:
     claims_match_enqueue(article_id=article.pk)
+
+
+def claims_match_on_bulk(sender, articles, **kwargs) -> None:
+    """A dataset import's spans: one task finds every stale claim of the project."""
+    if articles:
+        claims_match_enqueue(article_id=articles[0])

@@ -2,6 +2,8 @@
 event page loads), the proposals of one claim (the workspace's claim panel loads them), and
 a person's decision on a pair."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django_htmx.http import trigger_client_event
 
 from annotator.annotations.access import annotation_for_member
 from annotator.annotations.kinds import CLAIM
+from annotator.annotations.models import Annotation
 from annotator.events.models import Event
 from annotator.htmx import render_htmx
 from annotator.matching import queries, services
@@ -53,7 +56,7 @@ def _claim_context(membership, claim, error=""):
         "project": membership.project,
         "membership": membership,
         "claim": claim,
-        "matches": queries.claim_matches(claim.pk) if claim.kind == CLAIM else [],
+        "groups": queries.by_event(queries.claim_matches(claim.pk) if claim.kind == CLAIM else []),
         "error": error,
     }
 
@@ -70,11 +73,32 @@ def _claim_url(slug, claim) -> str:
     return reverse("workspace:article", args=[slug, claim.article_id]) + f"?selected={claim.pk}"
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """The list a decision was made from (the form's `from`: event:<id> or claim:<id>),
+    found before deciding, so a decision is never made for a page that cannot answer."""
+
+    claim: Annotation | None
+    event: Event | None
+    every: bool
+
+
+def _origin(request, membership, fallback_event_id) -> _Origin:
+    where, _, pk = request.POST.get("from", "").partition(":")
+    every = request.POST.get("every") == "1"
+    if where == "claim":
+        _, claim = annotation_for_member(request.user, membership.project.slug, number(pk, 0))
+        return _Origin(claim, None, every)
+    event_id = number(pk, 0) if where == "event" else fallback_event_id
+    return _Origin(None, get_object_or_404(Event, pk=event_id, project=membership.project), every)
+
+
 @require_POST
 def decide(request, slug, candidate_id):
     """same / contradicts / reject; then the list it was decided from, again."""
     membership = membership_or_404(request.user, slug)
     candidate = get_object_or_404(MatchCandidate, pk=candidate_id, project=membership.project)
+    origin = _origin(request, membership, candidate.event_id)
     error = ""
     try:
         services.match_decide(
@@ -82,7 +106,7 @@ def decide(request, slug, candidate_id):
         )
     except ValueError as exc:
         error = str(exc)
-    return _after(request, membership, error)
+    return _after(request, membership, origin, error)
 
 
 @require_POST
@@ -90,26 +114,30 @@ def event_reject(request, slug, annotation_id):
     """ "Not this event" for a claim without one."""
     membership, claim = annotation_for_member(request.user, slug, annotation_id)
     event_id = number(request.POST.get("event"), 0)
+    origin = _origin(request, membership, event_id)
     services.match_event_reject(claim=claim, event_id=event_id, user=request.user)
-    return _after(request, membership, "")
+    return _after(request, membership, origin, "")
 
 
-def _after(request, membership, error: str):
-    """The list the decision came from (its `from` field: event:<id> or claim:<id>)."""
+def _after(request, membership, origin: _Origin, error: str):
     slug = membership.project.slug
-    where, _, pk = request.POST.get("from", "").partition(":")
-    if where == "claim":
-        _, claim = annotation_for_member(request.user, slug, number(pk, 0))
-        back = _claim_url(slug, claim)
-        partial, context = "claim_list", lambda: _claim_context(membership, claim, error)
-    else:
-        event = get_object_or_404(Event, pk=number(pk, 0), project=membership.project)
-        back = reverse("matching:event", args=[slug, event.pk])
-        every = request.POST.get("every") == "1"
-        partial, context = "event_list", lambda: _event_context(membership, event, error, every)
+    claim = origin.claim
     if not request.htmx:
         if error:
             messages.error(request, error)
-        return redirect(back)
-    response = render_htmx(request, TEMPLATE, context(), partial=partial)
-    return response if error else trigger_client_event(response, DECIDED_EVENT)
+        if claim is not None:
+            return redirect(_claim_url(slug, claim))
+        return redirect(reverse("matching:event", args=[slug, origin.event.pk]))
+    if claim is None:
+        context = _event_context(membership, origin.event, error, origin.every)
+        response = render_htmx(request, TEMPLATE, context, partial="event_list")
+        return response if error else trigger_client_event(response, DECIDED_EVENT)
+    version = claim.version
+    claim.refresh_from_db(fields=["version", "event"])
+    response = render_htmx(
+        request, TEMPLATE, _claim_context(membership, claim, error), partial="claim_list"
+    )
+    # Moved into an event: the workspace reads its panel again (else it would save an old
+    # version); any other decision leaves the panel, and what is typed in it, alone.
+    moved = claim.version != version
+    return trigger_client_event(response, DECIDED_EVENT) if moved else response
