@@ -298,3 +298,30 @@ def test_saves_in_one_transaction_queue_one_task_per_article(
         factories.span(article, EN_STRIKE, by=team["annotator"])
         factories.span(article, EN_BUDGET, by=team["annotator"])
     assert DBTaskResult.objects.filter(task_path__endswith="claims_match_task").count() == 1
+
+
+def test_not_this_event_holds_for_the_events_later_claims(
+    team, worker, client, django_capture_on_commit_callbacks
+):
+    event = factories.event(team.project, "Border pull-back")
+    en = factories.article(
+        team.project, EN_WITHDREW + ", the ministry said.", published_at=PUBLISHED
+    )
+    ar = factories.article(team.project, AR_WITHDREW + ".", language="ar", published_at=PUBLISHED)
+    later = factories.article(
+        team.project, EN_WITHDREW + ", officials said.", published_at=PUBLISHED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.span(en, EN_WITHDREW, by=team["annotator"], event=event)
+        lone = factories.span(ar, AR_WITHDREW, by=team["annotator"])
+    worker()
+    client.force_login(team["annotator"])
+    client.post(
+        reverse("matching:event_reject", args=[team.slug, lone.pk]),
+        {"event": event.pk, "from": f"claim:{lone.pk}"},
+    )
+    assert not MatchCandidate.objects.open().exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.span(later, EN_WITHDREW, by=team["annotator"], event=event)
+    worker()
+    assert not MatchCandidate.objects.open().touching(lone.pk).exists()

@@ -16,7 +16,7 @@ from annotator.annotations.models import Annotation, Status
 from annotator.events.models import ClaimRelation
 from annotator.events.services import DIFFERENCES_MAX, VALUE_MAX
 from annotator.matching import embeddings
-from annotator.matching.models import ClaimEmbedding, MatchCandidate, MatchStatus
+from annotator.matching.models import ClaimEmbedding, EventRefusal, MatchCandidate, MatchStatus
 from annotator.matching.proposals import MIN_SCORE, PoolClaim, Proposal, proposals_for
 
 MATCHED = (Status.DRAFT, Status.APPROVED)  # suggested claims wait for a person to accept them
@@ -95,6 +95,7 @@ class _Pools:
     def __init__(self, project_id: int):
         self.project_id = project_id
         self.read: dict[int | None, list[PoolClaim]] = {}
+        self.relations: dict[int | None, _Linked] = {}
         self.event_of: dict[int, int | None] = {}
         self.article_of: dict[int, int] = {}
 
@@ -102,6 +103,11 @@ class _Pools:
         if claim.event_id not in self.read:
             self.read[claim.event_id] = self._rows(claim.event_id)
         return [c for c in self.read[claim.event_id] if self.article_of[c.id] != claim.article_id]
+
+    def linked(self, event_id: int | None) -> "_Linked":
+        if event_id not in self.relations:
+            self.relations[event_id] = _Linked(event_id)
+        return self.relations[event_id]
 
     def me(self, claim: Annotation) -> PoolClaim | None:
         row = self._query().filter(annotation=claim).first()
@@ -135,16 +141,69 @@ class _Pools:
         return PoolClaim(pk, quote, language, published_at, embeddings.from_bytes(vector))
 
 
+class _Linked:
+    """An event's relations as groups: two claims already in one same-assertion group (by
+    way of others), or in groups that contradict, are decided; a pair related directly is
+    left to _relation_status (a "same" whose facts differ is proposed as a discrepancy)."""
+
+    def __init__(self, event_id: int | None):
+        self.root: dict[int, int] = {}
+        self.direct: set[tuple[int, int]] = set()
+        contradicting, rows = [], []
+        if event_id is not None:  # claims without an event have no relations
+            rows = ClaimRelation.objects.filter(claim_a__event_id=event_id).values_list(
+                "claim_a", "claim_b", "kind"
+            )
+        for a, b, kind in rows:
+            self.direct.add((a, b))
+            if kind == MatchStatus.SAME:
+                self.root[self._find(a)] = self._find(b)
+            else:
+                contradicting.append((a, b))
+        self.contradict = {frozenset((self._find(a), self._find(b))) for a, b in contradicting}
+
+    def _find(self, pk: int) -> int:
+        while self.root.get(pk, pk) != pk:
+            pk = self.root[pk]
+        return pk
+
+    def decided(self, a: int, b: int) -> bool:
+        if (min(a, b), max(a, b)) in self.direct:
+            return False
+        ra, rb = self._find(a), self._find(b)
+        return ra == rb or frozenset((ra, rb)) in self.contradict
+
+
 def _propose(claim: Annotation, pools: _Pools) -> int:
     me = pools.me(claim)
     if me is None:
         return 0
-    found = proposals_for(me, pools.for_claim(claim), min_score=MIN_SCORE)
+    linked = pools.linked(claim.event_id)
+    refusals = _refusals(claim)
+    found = [
+        proposal
+        for proposal in proposals_for(me, pools.for_claim(claim), min_score=MIN_SCORE)
+        if not linked.decided(claim.pk, proposal.other.id)
+        and not _refused(claim, proposal.other.id, pools, refusals)
+    ]
     with transaction.atomic():
         kept = {_write(claim, proposal, pools) for proposal in found}
         # Open proposals the claim no longer earns (edited, moved) go; decisions stay.
         MatchCandidate.objects.open().touching(claim.pk).exclude(pk__in=kept).delete()
     return len(found)
+
+
+def _refusals(claim: Annotation) -> set[tuple[int, int]]:
+    """(claim without an event, event) pairs a person said "not this event" of, that touch
+    this claim: said of it, or of another claim for this claim's event."""
+    said = Q(claim=claim) | Q(event_id=claim.event_id) if claim.event_id else Q(claim=claim)
+    return set(EventRefusal.objects.filter(said).values_list("claim_id", "event_id"))
+
+
+def _refused(claim: Annotation, other: int, pools: _Pools, refusals: set) -> bool:
+    if claim.event_id is None:
+        return (claim.pk, pools.event_of[other]) in refusals
+    return pools.event_of[other] is None and (other, claim.event_id) in refusals
 
 
 def _write(claim: Annotation, proposal: Proposal, pools: _Pools) -> int:

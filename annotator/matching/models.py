@@ -115,3 +115,23 @@ class MatchCandidate(models.Model):
 
     def other(self, claim_id: int) -> int:
         return self.claim_b_id if claim_id == self.claim_a_id else self.claim_a_id
+
+
+class EventRefusal(models.Model):
+    """ "Not this event" for a claim without one: its proposals there were rejected, and
+    the worker proposes it none there again, whatever claims the event gets later."""
+
+    claim = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "event"], name="event_refusal_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.claim_id} not in event {self.event_id}"

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from annotator.annotations.models import Annotation
 from annotator.annotations.services import AnnotationConflict, annotation_edit
-from annotator.events.models import RelationKind
+from annotator.events.models import Event, RelationKind
 from annotator.events.services import claim_relation_create
-from annotator.matching.models import MatchCandidate, MatchStatus
+from annotator.matching.models import EventRefusal, MatchCandidate, MatchStatus
 from annotator.projects.access import role_check
 from annotator.projects.models import Role
 
@@ -85,17 +85,25 @@ def _relate(candidate: MatchCandidate, *, kind: str, user) -> None:
 
 
 def match_event_reject(*, claim: Annotation, event_id: int, user) -> int:
-    """ "Not this event": the claim's open proposals in that event are rejected. Returns
-    how many."""
+    """ "Not this event" for a claim without one: its open proposals there are rejected,
+    and none is proposed there again (EventRefusal). Returns how many were open."""
     role_check(
         user=user,
         project_id=claim.article.project_id,
         minimum=Role.ANNOTATOR,
         doing="decide a match",
     )
-    return (
-        MatchCandidate.objects.open()
-        .touching(claim.pk)
-        .filter(event_id=event_id)
-        .update(status=MatchStatus.REJECTED, decided_by=user, decided_at=timezone.now())
-    )
+    event = Event.objects.filter(pk=event_id, project_id=claim.article.project_id).first()
+    if event is None or claim.event_id is not None:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        EventRefusal.objects.get_or_create(
+            claim=claim, event=event, defaults={"decided_by": user, "decided_at": now}
+        )
+        return (
+            MatchCandidate.objects.open()
+            .touching(claim.pk)
+            .filter(event=event)
+            .update(status=MatchStatus.REJECTED, decided_by=user, decided_at=now)
+        )

@@ -30,3 +30,8 @@ document.addEventListener("keydown", (event) => {
 document.body.addEventListener("htmx:afterSettle", (event) => {
   if (event.target.id === "match-proposals") cards()[0]?.focus({ preventScroll: true });
 });
+
+// On the proposals' own page the first pair is current from the start.
+if (document.querySelector("main h1") && !document.getElementById("event-analysis")) {
+  cards()[0]?.focus({ preventScroll: true });
+}

@@ -399,3 +399,17 @@ document.body.addEventListener("htmx:afterSettle", (event) => {
   const pieces = document.querySelectorAll("#article-text mark.is-selected");
   for (const piece of [pieces[pieces.length - 1], pieces[0]]) piece?.scrollIntoView({ block: "nearest" });
 });
+
+// A proposed match accepted in the claim panel moved the claim into an event (the server
+// says "matches-decided", and the panel is read again): an unsaved draft then builds on
+// the new version, without its old event, so Save is no conflict with one's own decision.
+document.body.addEventListener("matches-decided", () => {
+  const key = draftKey(selectedId());
+  const saved = sessionStorage.getItem(key);
+  if (!saved) return;
+  const draft = JSON.parse(saved);
+  delete draft.version;
+  delete draft.fields.event;
+  delete draft.fields.new_event_title;
+  sessionStorage.setItem(key, JSON.stringify(draft));
+});
