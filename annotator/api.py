@@ -2,10 +2,12 @@
 (browsable at /api/docs). Each domain adds its router here; every endpoint calls the
 same services and access checks as the pages."""
 
+from pathlib import Path
+
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
@@ -32,6 +34,14 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class BundledSwagger(Swagger):
+    """The /api/docs page with ninja's bundled script. As ninja is no installed app (settings.py
+    says why), it renders `template_cdn`, its page that fetches the script from a CDN (which
+    the Content-Security-Policy refuses): that is pointed at the bundled page instead."""
+
+    template_cdn = str(Path(Swagger.template_cdn).with_name("swagger.html"))
+
+
 api = NinjaAPI(
     title="annotator API",
     version="1",
@@ -41,6 +51,7 @@ api = NinjaAPI(
     ),
     auth=TokenAuth(),
     urls_namespace="api",
+    docs=BundledSwagger(),
 )
 
 

@@ -4,6 +4,7 @@ Development defaults are safe to run locally; production sets DEBUG=0, SECRET_KE
 ALLOWED_HOSTS and DATABASE_URL (see README.md).
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -40,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
-    "ninja",
     "template_partials",
     "pgtrigger",
     "pghistory",
@@ -87,13 +87,19 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# django-ninja is no installed app: Django would import it in django.setup(), and with it
+# pydantic (11 MB, 0.1 s), which the task worker never needs and a web process needs on its
+# first request only (tests/test_startup_imports.py). Its /api/docs page and script are
+# found by folder instead (below, and annotator/api.py); find_spec imports nothing.
+NINJA_DIR = Path(importlib.util.find_spec("ninja").origin).parent
+
 ROOT_URLCONF = "annotator.urls"
 WSGI_APPLICATION = "annotator.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -178,7 +184,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", NINJA_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # In development and tests, serve static/ as it is now, not an old collectstatic copy.
 WHITENOISE_USE_FINDERS = DEBUG

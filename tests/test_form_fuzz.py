@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from test_permission_matrix import PAGES, PATTERNS, _call
@@ -32,6 +33,7 @@ from annotator.annotations.models import Annotation, HedgeType, Link
 from annotator.articles.batches import Upload, batch_create
 from annotator.events.models import ClaimRelation
 from annotator.events.services import claim_relation_create
+from annotator.matching.models import MatchCandidate
 from annotator.projects.models import Membership, Role
 from annotator.projects.services import invite_create
 from annotator.review.models import Assignment
@@ -100,6 +102,8 @@ FIELDS = {
     "events:list": {"POST": ["title", "place", "description"]},
     "events:detail": {"GET": ["groups"]},
     "events:relation_create": {"POST": ["claims", "kind", "note"]},
+    "matching:decide": {"POST": ["decision", "from", "every"]},
+    "matching:event_reject": {"POST": ["event", "from"]},
     "events:relation_delete": {"POST": ["relation"]},
     "events:credibility": {"POST": ["credibility", "version"]},
     "sources:list": {"GET": ["kind"]},
@@ -211,6 +215,15 @@ def world(team, outsider):
     said = factories.span(article, "Meridian Wire reported", ATTRIBUTION, by=author)
     link = factories.link(hedge, claim, QUALIFIES)
     relation = claim_relation_create(claim=claim, other=second, kind="same", user=author)
+    candidate = MatchCandidate.objects.create(  # as the worker proposes them
+        claim_a=claim,
+        claim_b=second,
+        project=project,
+        event=event,
+        score=0.7,
+        similarity=0.9,
+        computed_at=timezone.now(),
+    )
     date = DateSuggestion.objects.create(
         article=article,
         claim=claim,
@@ -248,6 +261,7 @@ def world(team, outsider):
         "event_id": event.pk,
         "event_claims": [claim.pk, second.pk],
         "relation_id": relation.pk,
+        "candidate_id": candidate.pk,
         "source_id": wire.pk,
         "other_source_id": other.pk,
         "assignment_id": Assignment.objects.get(article=article, user=author).pk,

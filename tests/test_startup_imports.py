@@ -36,7 +36,22 @@ WORKER_ONLY = [
     "lxml",
     "py3langid",
     "charset_normalizer",
+    # first use only: checking a dataset file's lines (exports/dataset_import.py), a new
+    # project's slug (teams/services.py), guidelines shown (projects/templatetags/markdown.py)
+    "jsonschema",
+    "slugify",
+    "markdown",
+    "nh3",
 ]
+# Not even the API: django.setup() alone is what the task worker loads (manage.py skips the
+# system checks, which would import the URL map) and a web process before its first request.
+API_ONLY = ["ninja", "pydantic", "annotator.api", "annotator.urls"]
+SETUP_ONLY = """
+import json, sys
+import django
+django.setup()
+print(json.dumps(sorted(sys.modules)))
+"""
 # As gunicorn: the application (django.setup()), then the URL map its first request loads.
 START_UP = """
 import json, sys
@@ -46,11 +61,11 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def modules_at_start_up(**env) -> set[str]:
+def modules_at_start_up(script=START_UP, **env) -> set[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
     result = subprocess.run(
-        [sys.executable, "-c", START_UP],
+        [sys.executable, "-c", script],
         cwd=PROJECT_DIR,
         env=environment | env,
         capture_output=True,
@@ -80,3 +95,22 @@ def test_web_start_up_leaves_the_worker_libraries_out(env):
         modules
     )
     assert [name for name in WORKER_ONLY if loaded(modules, name)] == []
+
+
+def test_setup_alone_leaves_the_api_out():
+    modules = modules_at_start_up(SETUP_ONLY)
+    assert "annotator.suggestions.models" in modules  # the apps are all there
+    assert [name for name in API_ONLY + WORKER_ONLY if loaded(modules, name)] == []
+
+
+# The worker imports a task's module when it first runs that task, with no URL map loaded
+# before it (manage.py skips the system checks): each must import on its own.
+TASK_MODULES = sorted(
+    f"annotator.{path.parent.name}.tasks" for path in PROJECT_DIR.glob("annotator/*/tasks.py")
+)
+
+
+@pytest.mark.parametrize("module", TASK_MODULES)
+def test_each_task_module_imports_first_after_setup(module):
+    modules = modules_at_start_up(SETUP_ONLY.replace("print(", f"import {module}\nprint("))
+    assert module in modules

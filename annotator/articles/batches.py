@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from annotator.articles import tasks  # the module: tasks.py imports this one too
 from annotator.articles.archives import ArchiveRejected, zip_members
 from annotator.articles.models import (
     Article,
@@ -34,7 +35,6 @@ from annotator.articles.services import (
     can_edit_metadata,
     source_for_outlet,
 )
-from annotator.articles.tasks import batch_import_task
 from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
 from annotator.sources.models import Source
@@ -315,7 +315,7 @@ def batch_start(*, batch: ImportBatch) -> None:
 
 
 def _enqueue(batch: ImportBatch) -> None:
-    result = batch_import_task.enqueue(batch.pk)
+    result = tasks.batch_import_task.enqueue(batch.pk)
     # Queued again is alive: the next part's wait in the queue is no stall.
     ImportBatch.objects.filter(pk=batch.pk).update(
         task_id=str(result.id), heartbeat_at=timezone.now()

@@ -20,7 +20,6 @@ from datetime import date, datetime
 
 import pghistory
 from django.db import DataError, IntegrityError, transaction
-from jsonschema import Draft202012Validator
 
 from annotator.annotations.kinds import KINDS
 from annotator.annotations.services import (
@@ -214,6 +213,15 @@ def _already(article_id: int) -> str:
 _REVIEW = ("reviewed_by", "reviewed_at", "review_comment")
 
 
+def _line_validator():
+    """A jsonschema validator of our lines, made when a file is imported: jsonschema (with
+    referencing, rpds and attrs) would add 0.05 s and 3 MB to every web process's start-up
+    (tests/test_startup_imports.py)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema())
+
+
 class _Importer:
     def __init__(self, project, user, doccano_offsets):
         self.project, self.user, self.doccano_offsets = project, user, doccano_offsets
@@ -224,7 +232,7 @@ class _Importer:
         self.pending: set[int] = set()  # exported ids of relations waiting for their other end
         self.users: dict[str, object] = {}
         self.strangers: list[str] = []  # usernames in the file that are no member here
-        self.validator = Draft202012Validator(schema())
+        self.validator = _line_validator()
 
     def error(self, number: int, message: str):
         self.report.errors.append((number, message))

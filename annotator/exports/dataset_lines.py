@@ -4,8 +4,6 @@ turned into the same plain dict for dataset_import.py to store. Pure: no databas
 import hashlib
 import unicodedata
 
-from jsonschema.exceptions import best_match
-
 from annotator.annotations.kinds import KINDS, LINKS
 from annotator.annotations.models import Status
 from annotator.annotations.offsets import utf16_length, utf16_to_codepoint
@@ -20,6 +18,8 @@ def parse_ours(data: dict, validator) -> dict:
     """A line of our JSONL (schema 1.x), checked against the schema and within itself."""
     if not str(data.get("schema_version", "")).startswith("1."):
         raise LineError(f"schema_version {data.get('schema_version')!r} is not supported (1.x is).")
+    from jsonschema.exceptions import best_match  # loaded with the validator (dataset_import.py)
+
     problem = best_match(validator.iter_errors(data))
     if problem is not None:
         where = "".join(

@@ -10,6 +10,21 @@ def claimed_dates_find(text: str, language: str, published_at):
     return find_dates(text, language, published_at)
 
 
+def suggestions_enqueue_on_import(sender, **signal):
+    """tasks.suggestions_enqueue_on_import, imported on the first article imported: the tasks
+    and services bring the annotation and article services into django.setup() otherwise."""
+    from annotator.suggestions import tasks
+
+    tasks.suggestions_enqueue_on_import(sender, **signal)
+
+
+def suggestion_taken_record(sender, **signal):
+    """services.suggestion_taken_record, imported on the first suggestion taken over."""
+    from annotator.suggestions import services
+
+    services.suggestion_taken_record(sender, **signal)
+
+
 class SuggestionsConfig(AppConfig):
     name = "annotator.suggestions"
     verbose_name = "Suggestions"
@@ -20,8 +35,6 @@ class SuggestionsConfig(AppConfig):
         # A person's span taking an open suggestion over is recorded as a decision.
         from annotator.annotations.signals import suggestion_taken
         from annotator.articles.signals import article_imported
-        from annotator.suggestions.services import suggestion_taken_record
-        from annotator.suggestions.tasks import suggestions_enqueue_on_import
         from annotator.workspace.claimed import relative_reader_set
 
         article_imported.connect(suggestions_enqueue_on_import, dispatch_uid="suggestions")

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from slugify import slugify
 
 from annotator.annotations.models import HedgeType
 from annotator.articles.models import BatchStatus, ImportBatch
@@ -62,6 +61,9 @@ class ProjectError(ValueError):
 def project_slug_propose(*, name: str) -> str:
     """A free slug for `name`: transliterated (Arabic too), numbered when taken
     ("project", "project-2", …)."""
+    # Imported here, not at start-up: python-slugify reads text-unidecode's 1.3 MB table.
+    from slugify import slugify
+
     base = slugify(name, max_length=SLUG_MAX - 4, word_boundary=True) or FALLBACK_SLUG
     taken = set(
         Project.objects.filter(slug__regex=rf"^{re.escape(base)}(-[0-9]+)?$").values_list(
