@@ -7,6 +7,7 @@ from pathlib import Path
 import factories
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
@@ -15,6 +16,7 @@ from annotator.annotations.kinds import ATTRIBUTION, CLAIM, HEDGE
 from annotator.annotations.models import Status
 from annotator.articles.batches import batch_run
 from annotator.articles.models import ArticleStatus, ImportBatch
+from annotator.matching.models import MatchCandidate
 from annotator.review.models import Assignment
 
 AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -64,6 +66,9 @@ def _world(team, login):
     assert posted.status_code == 302
     batch = ImportBatch.objects.get(project=project)
     batch_run(batch_id=batch.pk)
+    # The worker's proposals (the English and Arabic claims of the event, matched).
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    assert MatchCandidate.objects.exists()  # so the event page's proposals are checked too
     return {"english": english, "arabic": arabic, "claim": claim, "event": event,
             "source": wire, "batch": batch}  # fmt: skip
 
@@ -83,6 +88,7 @@ def _pages(slug, w):
         ("review-article", reverse("review:article", args=[slug, english])),
         ("events", reverse("events:list", args=[slug])),
         ("event", reverse("events:detail", args=[slug, w["event"].pk])),
+        ("event-matches", reverse("matching:event", args=[slug, w["event"].pk])),
         ("sources", reverse("sources:list", args=[slug])),
         ("source", reverse("sources:detail", args=[slug, w["source"].pk])),
         ("exports", reverse("exports:page", args=[slug])),
