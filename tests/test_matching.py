@@ -325,3 +325,33 @@ def test_not_this_event_holds_for_the_events_later_claims(
         factories.span(later, EN_WITHDREW, by=team["annotator"], event=event)
     worker()
     assert not MatchCandidate.objects.open().touching(lone.pk).exists()
+
+
+def test_a_claims_headline_picks_the_event_its_words_do_not_name(
+    team, worker, django_capture_on_commit_callbacks
+):
+    """Two events with the same kind of claim: the article's headline tells which."""
+    claim = "At least 20 people were killed when drones struck the market on Monday"
+    events = {}
+    with django_capture_on_commit_callbacks(execute=True):
+        for town in ("Kafr Dalla", "Wadi Surra"):
+            events[town] = factories.event(team.project, f"Market strike in {town}")
+            article = factories.article(
+                team.project,
+                f"{town.upper()} - {claim}, rescuers said.",
+                title=f"Drone strike kills 20 in {town} market",
+                published_at=PUBLISHED,
+            )
+            factories.span(article, claim, by=team["annotator"], event=events[town])
+        lone_quote = "قُتل ما لا يقل عن 20 شخصاً عندما ضربت طائرات مسيّرة السوق يوم الاثنين"
+        report = factories.article(
+            team.project,
+            f"قال سكان إنه {lone_quote}.",
+            title="مقتل 20 في غارة بطائرات مسيّرة على سوق كفر دالة",
+            language="ar",
+            published_at=PUBLISHED,
+        )
+        lone = factories.span(report, lone_quote, by=team["annotator"])
+    worker()
+    best = MatchCandidate.objects.touching(lone.pk).order_by("-score").first()
+    assert best.event == events["Kafr Dalla"]

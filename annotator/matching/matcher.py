@@ -16,7 +16,13 @@ from annotator.annotations.models import Annotation, Status
 from annotator.events.models import ClaimRelation
 from annotator.events.services import DIFFERENCES_MAX, VALUE_MAX
 from annotator.matching import embeddings
-from annotator.matching.models import ClaimEmbedding, EventRefusal, MatchCandidate, MatchStatus
+from annotator.matching.models import (
+    ClaimEmbedding,
+    EventRefusal,
+    MatchCandidate,
+    MatchStatus,
+    TitleEmbedding,
+)
 from annotator.matching.proposals import MIN_SCORE, PoolClaim, Proposal, proposals_for
 
 MATCHED = (Status.DRAFT, Status.APPROVED)  # suggested claims wait for a person to accept them
@@ -52,6 +58,7 @@ def claims_match(*, project_id: int) -> MatchRun:
     if not stale:
         return run
     run.embedded = _embed(stale)
+    _embed_titles({claim.article_id: claim.article for claim in stale}.values())
     pools = _Pools(project_id)
     for claim in stale:
         run.proposed += _propose(claim, pools)
@@ -84,6 +91,27 @@ def _embed(claims: list[Annotation]) -> int:
     for claim in unchanged:
         ClaimEmbedding.objects.filter(annotation=claim).update(annotation_version=claim.version)
     return len(changed)
+
+
+def _embed_titles(articles) -> None:
+    """The headlines of these articles, where new or changed."""
+    known = dict(
+        TitleEmbedding.objects.filter(article__in=articles).values_list("article_id", "text_digest")
+    )
+    changed = [a for a in articles if known.get(a.pk) != embeddings.text_digest(a.title)]
+    now = timezone.now()
+    for article, vector in zip(
+        changed, embeddings.vectors_of([a.title for a in changed]), strict=True
+    ):
+        TitleEmbedding.objects.update_or_create(
+            article=article,
+            defaults={
+                "text_digest": embeddings.text_digest(article.title),
+                "vector": embeddings.to_bytes(vector),
+                "model": embeddings.MODEL_NAME,
+                "computed_at": now,
+            },
+        )
 
 
 class _Pools:
@@ -134,11 +162,13 @@ class _Pools:
             "annotation__article_id",
             "annotation__article__language",
             "annotation__article__published_at",
+            "annotation__article__title_embedding__vector",
         )
 
-    def _claim(self, pk, vector, quote, event_id, article_id, language, published_at):
+    def _claim(self, pk, vector, quote, event_id, article_id, language, published_at, title):
         self.event_of[pk], self.article_of[pk] = event_id, article_id
-        return PoolClaim(pk, quote, language, published_at, embeddings.from_bytes(vector))
+        title = embeddings.from_bytes(title) if title else None
+        return PoolClaim(pk, quote, language, published_at, embeddings.from_bytes(vector), title)
 
 
 class _Linked:
@@ -180,9 +210,14 @@ def _propose(claim: Annotation, pools: _Pools) -> int:
         return 0
     linked = pools.linked(claim.event_id)
     refusals = _refusals(claim)
+    pool = pools.for_claim(claim)
+    # Headlines count for the pairs with a claim without an event (proposals.py says why).
+    headlines = frozenset(
+        c.id for c in pool if claim.event_id is None or pools.event_of[c.id] is None
+    )
     found = [
         proposal
-        for proposal in proposals_for(me, pools.for_claim(claim), min_score=MIN_SCORE)
+        for proposal in proposals_for(me, pool, min_score=MIN_SCORE, headlines=headlines)
         if not linked.decided(claim.pk, proposal.other.id)
         and not _refused(claim, proposal.other.id, pools, refusals)
     ]

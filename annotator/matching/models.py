@@ -11,6 +11,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 from annotator.annotations.models import Annotation
+from annotator.articles.models import Article
 from annotator.events.models import Event
 from annotator.projects.models import Project
 
@@ -135,3 +136,27 @@ class EventRefusal(models.Model):
 
     def __str__(self):
         return f"{self.claim_id} not in event {self.event_id}"
+
+
+class TitleEmbedding(models.Model):
+    """An article's headline, embedded as claims are: for a claim without an event, the
+    headlines of its article and of a candidate's tell whether they report one incident
+    (proposals.py), which a short claim often does not say."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="title_embedding"
+    )
+    text_digest = models.CharField(max_length=32)
+    vector = models.BinaryField()
+    model = models.CharField(max_length=100)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(Length("vector"), VECTOR_BYTES), name="title_vector_size"
+            ),
+        ]
+
+    def __str__(self):
+        return f"title embedding of {self.article_id}"

@@ -5,6 +5,7 @@ Pure functions over plain values (no database), used by the worker (matcher.py) 
 bench/matching.py on the gold set, so the benchmark measures exactly what the app proposes.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,10 +24,19 @@ MIN_SCORE = 0.55
 # the score spreads that band over 0–1, then the facts move it.
 COSINE_FLOOR, COSINE_CEILING = 0.75, 0.95
 AGREE_BONUS, AGREE_BONUS_MAX = 0.06, 0.18
+SCORE_BEND = 0.8
 # Two sentences in one language sit closer in e5's space than a sentence and its translation:
 # without this, another claim of the event in the claim's own language outranks its
 # paraphrase in the other (bench/matching.py, mixed pools).
-SAME_LANGUAGE_PENALTY = 0.05  # cosine; tuned on dev: S@1 in mixed pools 0.84 / 0.29 → 0.94 / 0.90
+SAME_LANGUAGE_PENALTY = 0.05
+# A pair with a claim without an event may join any two events' claims: headlines that tell one
+# incident (cosine above HEADLINE_FLOOR) add up to HEADLINE_BONUS, so of two strikes on two
+# towns the one its article's headline names comes first. Within an event every headline
+# tells the same story, so there they are not used.
+HEADLINE_FLOOR, HEADLINE_BONUS = (
+    0.85,
+    0.15,
+)  # cosine; tuned on dev: S@1 in mixed pools 0.84 / 0.29 → 0.94 / 0.90
 DIFFER_PENALTY = 0.12
 
 
@@ -37,6 +47,7 @@ class PoolClaim:
     language: str
     published_at: date | datetime | None
     vector: np.ndarray
+    title_vector: np.ndarray | None = None  # its article's headline
     _facts: Facts | None = field(default=None, repr=False)
 
     @property
@@ -62,15 +73,26 @@ def pair_sameness(similarity: float, comparison: Comparison) -> float:
 
 
 def pair_score(similarity: float, comparison: Comparison) -> float:
-    """The order of proposals: a differing fact moves a pair back."""
-    penalty = DIFFER_PENALTY * len(comparison.differ)
-    return float(min(1.0, max(0.0, pair_sameness(similarity, comparison) - penalty)))
+    """The order of proposals, 0 to 1: a differing fact moves a pair back. Above 0.8 the
+    score bends towards 1 instead of stopping there, so close pairs keep their order."""
+    x = max(0.0, pair_sameness(similarity, comparison) - DIFFER_PENALTY * len(comparison.differ))
+    if x <= SCORE_BEND:
+        return float(x)
+    return float(
+        SCORE_BEND + (1 - SCORE_BEND) * (1 - math.exp(-(x - SCORE_BEND) / (1 - SCORE_BEND)))
+    )
 
 
 def proposals_for(
-    claim: PoolClaim, pool: list[PoolClaim], *, keep: int = PROPOSED, min_score: float = 0.0
+    claim: PoolClaim,
+    pool: list[PoolClaim],
+    *,
+    keep: int = PROPOSED,
+    min_score: float = 0.0,
+    headlines: frozenset[int] = frozenset(),
 ) -> list[Proposal]:
-    """The best `keep` of `pool` for `claim`, best first (the claim itself excluded)."""
+    """The best `keep` of `pool` for `claim`, best first (the claim itself excluded);
+    for the pool claims in `headlines` (ids), their articles' headlines count too."""
     others = [other for other in pool if other.id != claim.id]
     if not others:
         return []
@@ -78,6 +100,8 @@ def proposals_for(
     language = _primary(claim.language)
     same = np.array([_primary(other.language) == language for other in others])
     adjusted = similarities - SAME_LANGUAGE_PENALTY * same
+    if headlines:
+        adjusted = adjusted + _headline_bonus(claim, others, headlines)
     nearest = np.argsort(-adjusted, kind="stable")[:RERANKED]
     proposals = []
     for index in nearest:
@@ -88,6 +112,19 @@ def proposals_for(
             proposals.append(Proposal(other, score, similarity, comparison))
     proposals.sort(key=lambda p: (-p.score, p.other.id))
     return proposals[:keep]
+
+
+def _headline_bonus(claim: PoolClaim, others: list[PoolClaim], ids) -> np.ndarray:
+    """In cosine units (COSINE_CEILING - COSINE_FLOOR = 1 in the score)."""
+    bonus = np.zeros(len(others), dtype=np.float32)
+    if claim.title_vector is None:
+        return bonus
+    for i, other in enumerate(others):
+        if other.id in ids and other.title_vector is not None:
+            alike = float(other.title_vector @ claim.title_vector)
+            rise = max(0.0, alike - HEADLINE_FLOOR) / (1 - HEADLINE_FLOOR)
+            bonus[i] = HEADLINE_BONUS * rise * (COSINE_CEILING - COSINE_FLOOR)
+    return bonus
 
 
 def _primary(language: str) -> str:
