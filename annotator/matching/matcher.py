@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from annotator.annotations.kinds import CLAIM
 from annotator.annotations.models import Annotation, Status
-from annotator.events.models import ClaimRelation
+from annotator.events.models import ClaimRelation, RelationKind
 from annotator.events.services import DIFFERENCES_MAX, VALUE_MAX
 from annotator.matching import embeddings
 from annotator.matching.models import (
@@ -186,7 +186,7 @@ class _Linked:
             )
         for a, b, kind in rows:
             self.direct.add((a, b))
-            if kind == MatchStatus.SAME:
+            if kind == RelationKind.SAME:
                 self.root[self._find(a)] = self._find(b)
             else:
                 contradicting.append((a, b))
@@ -215,9 +215,11 @@ def _propose(claim: Annotation, pools: _Pools) -> int:
     headlines = frozenset(
         c.id for c in pool if claim.event_id is None or pools.event_of[c.id] is None
     )
+    found = proposals_for(me, pool, min_score=MIN_SCORE, headlines=headlines)
+    found += _still_earned(me, pool, found, headlines)
     found = [
         proposal
-        for proposal in proposals_for(me, pool, min_score=MIN_SCORE, headlines=headlines)
+        for proposal in found
         if not linked.decided(claim.pk, proposal.other.id)
         and not _refused(claim, proposal.other.id, pools, refusals)
     ]
@@ -226,6 +228,21 @@ def _propose(claim: Annotation, pools: _Pools) -> int:
         # Open proposals the claim no longer earns (edited, moved) go; decisions stay.
         MatchCandidate.objects.open().touching(claim.pk).exclude(pk__in=kept).delete()
     return len(found)
+
+
+def _still_earned(me: PoolClaim, pool, found, headlines) -> list:
+    """Open pairs another claim proposed (this one among its best five, not it among this
+    one's) stay while they still earn it: checked again, not dropped for not being here."""
+    proposed = {p.other.id for p in found}
+    open_pairs = set(
+        MatchCandidate.objects.open().touching(me.id).values_list("claim_a_id", "claim_b_id")
+    )
+    again = [c for c in pool if c.id not in proposed and _pair(me.id, c.id) in open_pairs]
+    return proposals_for(me, again, keep=len(again), min_score=MIN_SCORE, headlines=headlines)
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
 
 
 def _refusals(claim: Annotation) -> set[tuple[int, int]]:
