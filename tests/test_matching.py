@@ -66,6 +66,20 @@ def reports(team, django_capture_on_commit_callbacks):
     return event, claims
 
 
+@pytest.fixture
+def pull_back(team):
+    """An event, an English article that puts the withdrawal at 10 km and an Arabic one at
+    12 km (claims not yet marked)."""
+    event = factories.event(team.project, "Border pull-back")
+    en = factories.article(
+        team.project, EN_WITHDREW + ", the ministry said.", published_at=PUBLISHED
+    )
+    ar = factories.article(
+        team.project, AR_WITHDREW + "، بحسب الوزارة.", language="ar", published_at=PUBLISHED
+    )
+    return event, en, ar
+
+
 def test_saving_claims_queues_matching_and_the_worker_proposes_across_languages(reports, worker):
     event, claims = reports
     assert DBTaskResult.objects.filter(task_path__endswith="claims_match_task").exists()
@@ -140,15 +154,9 @@ def test_a_rejected_pair_is_never_proposed_again(
 
 
 def test_a_claim_without_an_event_is_proposed_the_event_of_its_matches(
-    team, worker, client, django_capture_on_commit_callbacks
+    team, pull_back, worker, client, django_capture_on_commit_callbacks
 ):
-    event = factories.event(team.project, "Border pull-back")
-    en = factories.article(
-        team.project, EN_WITHDREW + ", the ministry said.", published_at=PUBLISHED
-    )
-    ar = factories.article(
-        team.project, AR_WITHDREW + "، بحسب الوزارة.", language="ar", published_at=PUBLISHED
-    )
+    event, en, ar = pull_back
     with django_capture_on_commit_callbacks(execute=True):
         factories.span(en, EN_WITHDREW, by=team["annotator"], event=event)
         ar_claim = factories.span(ar, AR_WITHDREW, by=team["annotator"])
@@ -254,13 +262,9 @@ def test_a_bad_origin_is_refused_before_anything_is_decided(reports, worker, tea
 
 
 def test_someone_elses_claim_is_not_moved_and_the_refusal_is_said(
-    team, worker, client, django_capture_on_commit_callbacks
+    team, pull_back, worker, client, django_capture_on_commit_callbacks
 ):
-    event = factories.event(team.project, "Border pull-back")
-    en = factories.article(
-        team.project, EN_WITHDREW + ", the ministry said.", published_at=PUBLISHED
-    )
-    ar = factories.article(team.project, AR_WITHDREW + ".", language="ar", published_at=PUBLISHED)
+    event, en, ar = pull_back
     with django_capture_on_commit_callbacks(execute=True):
         factories.span(en, EN_WITHDREW, by=team["annotator"], event=event)
         theirs = factories.span(ar, AR_WITHDREW, by=team["annotator2"])  # no event
@@ -301,13 +305,9 @@ def test_saves_in_one_transaction_queue_one_task_per_article(
 
 
 def test_not_this_event_holds_for_the_events_later_claims(
-    team, worker, client, django_capture_on_commit_callbacks
+    team, pull_back, worker, client, django_capture_on_commit_callbacks
 ):
-    event = factories.event(team.project, "Border pull-back")
-    en = factories.article(
-        team.project, EN_WITHDREW + ", the ministry said.", published_at=PUBLISHED
-    )
-    ar = factories.article(team.project, AR_WITHDREW + ".", language="ar", published_at=PUBLISHED)
+    event, en, ar = pull_back
     later = factories.article(
         team.project, EN_WITHDREW + ", officials said.", published_at=PUBLISHED
     )

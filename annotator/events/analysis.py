@@ -88,8 +88,9 @@ class SpanRef:
 
 @dataclass(frozen=True)
 class Difference:
-    """A fact on which the two claims of a "contradicts" relation differ: `a` is what
-    claim_a (the smaller id) says, `b` what claim_b says."""
+    """A fact on which two claims differ: `a` is what the first says, `b` the second (for
+    a "contradicts" relation, claim_a, the smaller id, and claim_b; for a proposed match,
+    the claim it is seen from and the other)."""
 
     facet: str
     a: str

@@ -59,7 +59,7 @@ def _out(row: queries.MatchRow) -> dict:
         "score": row.score,
         "similarity": row.similarity,
         "agree": list(row.agree),
-        "differ": [{"facet": d.facet, "this": d.this, "other": d.other} for d in row.differ],
+        "differ": [{"facet": d.facet, "this": d.a, "other": d.b} for d in row.differ],
         "event_id": row.event_id,
         "proposes_event": row.proposes_event,
         "related_as": row.related_as,

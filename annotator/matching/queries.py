@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 
 from annotator.annotations.kinds import CLAIM
 from annotator.annotations.models import Annotation, Status
+from annotator.events.analysis import Difference
 from annotator.events.models import ClaimRelation, RelationKind
 from annotator.matching.models import MatchCandidate
 
@@ -25,17 +26,6 @@ class ClaimSide:
 
 
 @dataclass(frozen=True)
-class FactDifference:
-    facet: str
-    this: str  # as the first claim of the row says it
-    other: str
-
-    @property
-    def summary(self) -> str:
-        return f"{self.this} vs {self.other}"
-
-
-@dataclass(frozen=True)
 class MatchRow:
     """A proposed pair seen from one of its claims (`this`); `event_id`/`event_title` the
     event proposed when `this` has none."""
@@ -47,7 +37,7 @@ class MatchRow:
     this: ClaimSide
     other: ClaimSide
     agree: tuple[str, ...]
-    differ: tuple[FactDifference, ...]
+    differ: tuple[Difference, ...]  # a: as `this` says it, b: as `other` does
     event_id: int | None
     event_title: str
     related_as: str  # "same" / "contradicts" when already related on the event page, or ""
@@ -84,7 +74,7 @@ def _row(candidate: MatchCandidate, this_id: int) -> MatchRow:
         other=_side(other),
         agree=tuple(candidate.agree),
         differ=tuple(
-            FactDifference(d["facet"], d["b"] if flip else d["a"], d["a"] if flip else d["b"])
+            Difference(d["facet"], d["b"] if flip else d["a"], d["a"] if flip else d["b"])
             for d in candidate.differ
         ),
         event_id=candidate.event_id,
