@@ -223,6 +223,7 @@ TASK_TIME_LIMITS = {
     "annotator.suggestions.tasks.suggestions_run_task": 120,  # one article
     "annotator.suggestions.tasks.claim_ranker_train_task": 600,
     "annotator.matching.tasks.claims_match_task": 120,  # 200 claims, then it queues the rest
+    "annotator.articles.indexing.articles_search_index_task": 60,  # 20 s, then it queues the rest
 }
 # An import task takes new files for this long, then queues the rest of its batch behind
 # the work queued meanwhile, so one project's 1,000 files do not hold up another's upload.

@@ -2,14 +2,20 @@
 pagination, counts, and a bounded number of queries with 10,000 articles."""
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import factories
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.management.commands import db_worker
 
 from annotator.annotations.kinds import ATTRIBUTION, HEDGE
+from annotator.articles.indexing import articles_search_index_task
 from annotator.articles.models import Article
+from annotator.articles.services import article_metadata_update
 
 WIRE = (
     "QARMAL, March 12 (Meridian Wire) - Foreign troops withdrew from the Tal Safra base "
@@ -74,6 +80,47 @@ def test_search_finds_english_words_by_stem_and_arabic_words(login, team, articl
     assert titles(get(client, team, q="العواصف")) == ["الصيادون يعودون إلى البحر"]
     assert titles(get(client, team, q="المراكب")) == ["الصيادون يعودون إلى البحر"]
     assert titles(get(client, team, q="submarine")) == []
+
+
+def worker():
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+
+
+def test_the_worker_indexes_new_articles_and_the_search_finds_them_before_and_after(
+    login, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    client = login(team["owner"])  # imports datasets
+    lines = [
+        {"text": "Keepers were protesting against longer shifts.", "title": "Rota", "language": "en"},
+        {"text": "عاد الصيادون إلى البحر بعد أسبوع من العواصف.", "language": "ar"},
+    ]
+    upload = SimpleUploadedFile(
+        "lines.jsonl", "".join(json.dumps(line) + "\n" for line in lines).encode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exports:import", args=[team.slug]),
+            {"file": upload, "doccano_offsets": "codepoint"},
+        )
+    assert response.status_code == 200 and "2 articles" in response.content.decode()
+    assert Article.objects.not_indexed().count() == 2  # one task queued for the batch
+    assert titles(get(client, team, q="protests")) == ["Rota"]
+    worker()
+    assert not Article.objects.not_indexed().exists()
+    assert titles(get(client, team, q="protests")) == ["Rota"]
+    assert len(titles(get(client, team, q="العواصف"))) == 1
+
+
+def test_an_edit_reindexes_at_once_indexed_or_not(login, team, articles):
+    client = login(team["owner"])
+    article_metadata_update(article=articles["orchard"], title="Cider presses reopen")
+    assert titles(get(client, team, q="cider")) == ["Cider presses reopen"]
+    assert articles_search_index_task.call() == {"indexed": 3, "more": False}
+    article_metadata_update(article=articles["lighthouse"], title="Harbour pilots strike")
+    assert titles(get(client, team, q="pilots")) == ["Harbour pilots strike"]
+    assert titles(get(client, team, q="lighthouse")) == []
+    assert titles(get(client, team, q="cider")) == ["Cider presses reopen"]
 
 
 def test_filters_sort_and_counts(login, team, articles):

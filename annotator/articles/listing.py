@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q
 from django.http import QueryDict
 
 from annotator.articles.forms import LANGUAGE_NAMES, ArticleFilterForm
-from annotator.articles.models import Article, article_search_query
+from annotator.articles.models import Article, article_search_condition
 from annotator.datetimes import day_bounds
 from annotator.params import number
 from annotator.sources.models import Source
@@ -55,7 +55,7 @@ class Listing:
 def _filters(project, data: dict) -> Q:
     condition = Q(project=project)
     if data.get("q"):
-        condition &= Q(search_vector=article_search_query(data["q"]))
+        condition &= article_search_condition(data["q"])
     if data.get("outlet") == "none":
         condition &= Q(outlet__isnull=True)
     elif number(data.get("outlet")) is not None:
@@ -101,7 +101,7 @@ def article_listing(project, params: QueryDict | None) -> Listing:
         rows = rows.search(data["q"])
     rows = (
         rows.select_related("outlet")
-        .defer("text", "search_vector", "outlet__affiliation_note")
+        .defer("text", "outlet__affiliation_note")
         .with_annotation_counts()
         .order_by(*_order(data))
     )

@@ -18,9 +18,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from annotator.articles.dates import FoundDate
+from annotator.articles.indexing import articles_search_index_enqueue
 from annotator.articles.models import Article, ArticleStatus, ItemStatus, SourceFile
 from annotator.articles.parsing import ParsedArticle, Rejected, domain_of, parse_upload
 from annotator.articles.signals import article_imported
+from annotator.bulk import rows_copy
 from annotator.datetimes import datetime_problem
 from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
@@ -165,7 +167,8 @@ def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, sou
                 source_file.save(update_fields=["article", "name", "archive_name", "detected"])
             else:
                 source_file.save()
-            # The suggesters run in the background once the article is committed.
+            # The suggesters and the search index run in the background once it is committed.
+            articles_search_index_enqueue()
             transaction.on_commit(lambda: article_imported.send(sender=Article, article=article))
     except IntegrityError:
         # The same text is already in the project (article_unique_text_per_project).
@@ -216,6 +219,7 @@ def article_create(
         raise ArticleError(f"Unknown article status {status!r}.")
     _published_check(published_at)
     with transaction.atomic():
+        articles_search_index_enqueue()
         return Article.objects.create(
             project=project,
             outlet=outlet,
@@ -231,15 +235,12 @@ def article_create(
         )
 
 
-BULK_ROWS = 1000  # articles per INSERT statement
-
-
 def articles_bulk_create(*, project, articles: list[dict]) -> list[Article]:
     """article_create for many (the dataset import): each dict holds article_create's
     keyword arguments but `project`. Every article is checked first (an ArticleError names
-    the first problem and nothing is stored), then written with one INSERT per BULK_ROWS;
-    the database checks the rest (NFC text, one text per project). No suggesters run, as
-    with article_create."""
+    the first problem and nothing is stored), then written by COPY (annotator/bulk.py); the
+    database checks the rest (NFC text, one text per project). No suggesters run, as with
+    article_create."""
     writable_check(project)
     rows = []
     for fields in articles:
@@ -247,16 +248,45 @@ def articles_bulk_create(*, project, articles: list[dict]) -> list[Article]:
         if status not in ArticleStatus.values:
             raise ArticleError(f"Unknown article status {status!r}.")
         _published_check(fields.get("published_at"))
-        title = fields.get("title", "")[:TITLE_MAX] or "(untitled)"
-        language = fields.get("language", "")[:35]
+        if unknown := set(fields) - _ARTICLE_FIELDS:
+            raise TypeError(f"articles_bulk_create() got unexpected fields {sorted(unknown)}")
+        outlet, uploaded_by = fields.get("outlet"), fields.get("uploaded_by")
+        row = {name: value for name, value in fields.items() if name in _ARTICLE_COLUMNS}
         rows.append(
-            Article(
-                **{**fields, "title": title, "language": language, "status": status},
-                project=project,
-            )
+            row
+            | {
+                "project_id": project.pk,
+                "outlet_id": outlet.pk if outlet else None,
+                "uploaded_by_id": uploaded_by.pk if uploaded_by else None,
+                "title": fields.get("title", "")[:TITLE_MAX] or "(untitled)",
+                "language": fields.get("language", "")[:35],
+                "status": status,
+            }
         )
     with transaction.atomic():
-        return Article.objects.bulk_create(rows, batch_size=BULK_ROWS)
+        articles_search_index_enqueue()
+        stored = rows_copy(Article, rows)
+    names = [field.attname for field in Article._meta.concrete_fields]
+    made = []
+    for row in stored:
+        article = Article.from_db(Article.objects.db, names, [row[name] for name in names])
+        Article.project.field.set_cached_value(article, project)
+        made.append(article)
+    return made
+
+
+# What articles_bulk_create stores as given, and what it reads (related objects, the status).
+_ARTICLE_COLUMNS = {
+    "url",
+    "published_at",
+    "published_precision",
+    "published_tz",
+    "published_raw",
+    "outlet_proposed",
+    "text",
+    "text_sha256",
+}
+_ARTICLE_FIELDS = _ARTICLE_COLUMNS | {"outlet", "uploaded_by", "title", "language", "status"}
 
 
 def article_work_started(*, article_id: int) -> None:

@@ -195,7 +195,7 @@ def batch_review(request, slug, batch_id):
     articles = (
         Article.objects.filter(pk__in=list(article_ids))
         .select_related("outlet", "project")
-        .defer("text", "search_vector")
+        .defer("text")
         .order_by("pk")
     )
     status = 200
@@ -252,7 +252,7 @@ def _metadata_save(form):
 
 def _article_or_404(membership, article_id):
     return get_object_or_404(
-        Article.objects.select_related("outlet", "uploaded_by", "project").defer("search_vector"),
+        Article.objects.select_related("outlet", "uploaded_by", "project"),
         pk=article_id,
         project=membership.project,
     )

@@ -16,7 +16,7 @@ def reviewer_or_404(user, slug: str) -> Membership:
 def article_for_reviewer(user, slug: str, article_id: int) -> tuple[Membership, Article]:
     membership = reviewer_or_404(user, slug)
     article = get_object_or_404(
-        Article.objects.select_related("outlet").defer("search_vector"),
+        Article.objects.select_related("outlet"),
         pk=article_id,
         project=membership.project,
     )

@@ -67,7 +67,7 @@ def review_queue(project, *, status=ArticleStatus.READY, annotator=None, outlet=
     }
     return (
         rows.select_related("outlet")
-        .defer("text", "search_vector", "outlet__affiliation_note")
+        .defer("text", "outlet__affiliation_note")
         .annotate(annotators=Subquery(names, output_field=ArrayField(models.CharField())), **counts)
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("user"))

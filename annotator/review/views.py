@@ -312,7 +312,7 @@ def assignments(request, slug):
         rows = rows.filter(status=articles_status)
     rows = (
         rows.select_related("outlet")
-        .defer("text", "search_vector", "outlet__affiliation_note")
+        .defer("text", "outlet__affiliation_note")
         .prefetch_related("assignments__user")
         .order_by("created_at", "pk")
     )
@@ -362,7 +362,7 @@ def my_work(request, slug):
     assigned = (
         Article.objects.filter(project=project, assignments__user=request.user)
         .select_related("outlet")
-        .defer("text", "search_vector", "outlet__affiliation_note")
+        .defer("text", "outlet__affiliation_note")
         .order_by("created_at", "pk")
     )
     rejected = (
@@ -370,7 +370,7 @@ def my_work(request, slug):
             article__project=project, created_by=request.user, status=Status.REJECTED
         )
         .select_related("article", "reviewed_by")
-        .defer("article__text", "article__search_vector")
+        .defer("article__text")
         .order_by("-reviewed_at", "-pk")[:200]
     )
     return render(
