@@ -11,6 +11,7 @@ needs those columns on Annotation, and a partial of templates/workspace/workspac
 named in `panel` to edit them.
 """
 
+import functools
 from dataclasses import dataclass
 
 # The kinds that code reasons about by name (chains, independence, suggesters).
@@ -138,9 +139,10 @@ def link_choices() -> list[tuple[str, str]]:
     return [(spec.name, spec.label) for spec in LINKS.values()]
 
 
-def kind_fields() -> set[str]:
+@functools.cache
+def kind_fields() -> frozenset[str]:
     """Every field that belongs to one kind only."""
-    return {field for spec in KINDS.values() for field in spec.fields}
+    return frozenset(field for spec in KINDS.values() for field in spec.fields)
 
 
 def links_from(kind: str) -> list[LinkSpec]:

@@ -61,7 +61,7 @@ def parse_doccano(data: dict, offsets: str) -> dict:
         raise LineError("text must be a non-empty string.")
     text = normalise(raw_text)
     spans = [
-        doccano_span(raw_text, text, index, entity, offsets)
+        doccano_span(raw_text, text, index, entity, offsets, text == raw_text)
         for index, entity in enumerate(_doccano_entities(data))
     ]
     links = []
@@ -94,7 +94,11 @@ def parse_doccano(data: dict, offsets: str) -> dict:
     }
 
 
-def doccano_span(raw_text: str, text: str, index: int, entity, offsets: str) -> dict:
+def doccano_span(
+    raw_text: str, text: str, index: int, entity, offsets: str, normal: bool = False
+) -> dict:
+    """One doccano label as one of our spans; `normal` says the text came normalised (NFC,
+    "\n"), so that its offsets need no mapping."""
     try:
         if isinstance(entity, dict):
             span_id = entity.get("id", index + 1)
@@ -121,8 +125,8 @@ def doccano_span(raw_text: str, text: str, index: int, entity, offsets: str) -> 
         except ValueError as exc:
             raise LineError(f"label {index + 1}: {exc}.") from exc
     # Offsets into the normalised text: normalise what precedes and what is covered.
-    new_start = len(normalise(raw_text[:start]))
-    quote = normalise(raw_text[start:end])
+    new_start = start if normal else len(normalise(raw_text[:start]))
+    quote = raw_text[start:end] if normal else normalise(raw_text[start:end])
     return {
         "id": span_id,
         "kind": kind,
