@@ -273,9 +273,10 @@ def dataset_line(text="A line with one claim in it.", **extra):
     [
         (dataset_line("A line with \x00 in it."), "NUL"),
         (dataset_line("A line with \ud800 in it."), "surrogate"),
+        (dataset_line("Upper case, in a key").replace('"label"', '"\\uDC00"'), "surrogate"),
         ('{"text": "deep", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested"),
     ],
-    ids=["NUL", "lone surrogate", "100,000-deep nesting"],
+    ids=["NUL", "lone surrogate", "escape in capitals", "100,000-deep nesting"],
 )
 def test_a_bad_dataset_line_is_reported_and_the_rest_of_the_file_goes_in(api, team, bad_line, says):
     good = dataset_line("The second line is a good one.")
