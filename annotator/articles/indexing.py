@@ -2,11 +2,11 @@
 
 Computing an article's tsvector costs about 0.4 ms for 3,000 characters: most of what an
 INSERT of an article costs, and as much as the rest of a dataset import together. So an
-article is stored without it, and once the transaction that stored it commits, a task
-(`manage.py db_worker`) computes the vectors of every article that has none into
-ArticleSearch, INDEX_ROWS per statement. The search finds an article meanwhile all the same
+article is stored without it (its ArticleSearch row empty), and once the transaction that
+stored it commits, a task (`manage.py db_worker`) computes the vectors of every article that
+has none, INDEX_ROWS per statement. The search finds an article meanwhile all the same
 (models.article_search_condition computes the vector of an article that has none); an edit
-of the title, text or language recomputes an indexed article's at once (the
+of the title, text or language computes it at once (the
 article_search_follows_edits trigger).
 
 The task is idempotent: it finds what is missing itself, so one queued twice does no harm,
@@ -20,17 +20,15 @@ from django_tasks import task
 
 from annotator.articles.models import Article, ArticleSearch, search_vector_sql
 
-INDEX_ROWS = 500  # vectors computed per INSERT (about 0.2 s)
+INDEX_ROWS = 500  # vectors computed per UPDATE (about 0.2 s)
 INDEX_SECONDS = 20  # then the rest in another task, behind the work queued meanwhile
 
-# FOR SHARE: an article being edited is skipped (the next task takes it), and an edit waits
-# for this INSERT, whose row its trigger then updates; ON CONFLICT: another worker's row.
-_INDEX = (
-    "INSERT INTO {search} (article_id, vector)"  # noqa: S608
-    " SELECT a.id, {vector} FROM {articles} a"
-    " WHERE NOT EXISTS (SELECT 1 FROM {search} s WHERE s.article_id = a.id)"
-    " ORDER BY a.id LIMIT %s FOR SHARE OF a SKIP LOCKED"
-    " ON CONFLICT (article_id) DO NOTHING"
+# SKIP LOCKED: an article being edited is left for later (its edit computes the vector),
+# and two workers share the rows.
+_INDEX = (  # noqa: S608 (table names and the vector's SQL, no input)
+    "UPDATE {search} s SET vector = {vector} FROM {articles} a"
+    " WHERE a.id = s.article_id AND s.article_id IN (SELECT article_id FROM {search}"
+    " WHERE vector IS NULL ORDER BY article_id LIMIT %s FOR UPDATE SKIP LOCKED)"
 ).format(
     search=ArticleSearch._meta.db_table,
     articles=Article._meta.db_table,

@@ -15,7 +15,6 @@ from annotator.datetimes import in_range
 from annotator.projects.models import Project
 from annotator.sources.models import Source
 
-
 # Characters that are NFC whatever surrounds them (Unicode's NFC quick check says yes, and
 # none combines: canonical combining class 0, second of no composition pair), in the
 # scripts of most news: ASCII, Latin, Greek, Cyrillic, Arabic letters and digits,
@@ -76,12 +75,14 @@ def search_vector_sql(title: str, text: str, language: str) -> str:
 
 
 class ArticleSearchVector(models.Func):
-    """The article's tsvector (search_vector_sql) computed from its columns."""
+    """The article's tsvector (search_vector_sql) computed from its columns; `article` is
+    the path to the article from another model ("article__")."""
 
     output_field = SearchVectorField()
 
-    def __init__(self):
-        super().__init__(models.F("title"), models.F("text"), models.F("language"))
+    def __init__(self, article: str = ""):
+        columns = (models.F(f"{article}{name}") for name in ("title", "text", "language"))
+        super().__init__(*columns)
 
     def as_sql(self, compiler, connection, **extra_context):
         # Plain columns: no parameters (each is used twice in the SQL).
@@ -105,11 +106,16 @@ def article_search_query(words: str) -> SearchQuery:
 
 
 def article_search_condition(words: str) -> models.Q:
-    """Articles matching `words`: by their stored vector (ArticleSearch, its GIN index), or
-    for an article the worker has not indexed yet, by its vector computed here."""
+    """Articles matching `words`: by their stored vector (the GIN index), or for an article
+    the worker has not indexed yet, by its vector computed here. Two subqueries, each run
+    once: a join let PostgreSQL compute the vector of every article of the project."""
     query = article_search_query(words)
-    return models.Q(search__vector=query) | models.Q(
-        models.Q(search__isnull=True), SearchVectorExact(ArticleSearchVector(), query)
+    indexed = ArticleSearch.objects.filter(vector=query)
+    pending = ArticleSearch.objects.filter(vector__isnull=True).filter(
+        SearchVectorExact(ArticleSearchVector("article__"), query)
+    )
+    return models.Q(pk__in=indexed.values("article_id")) | models.Q(
+        pk__in=pending.values("article_id")
     )
 
 
@@ -122,7 +128,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def not_indexed(self):
-        return self.filter(search__isnull=True)
+        return self.filter(search__vector__isnull=True)
 
     def with_annotation_counts(self):
         """Annotate `counts`, {kind: n} of the annotations people made that stand (drafts
@@ -221,7 +227,19 @@ class Article(models.Model):
             ),
         ]
         triggers = [
-            # An article's vector follows an edit at once (indexing.py).
+            # Every article has its ArticleSearch row, whatever stored it; its vector
+            # follows an edit at once (indexing.py).
+            pgtrigger.Trigger(
+                name="article_search_row",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="stored"),
+                func=(
+                    "INSERT INTO articles_articlesearch (article_id) SELECT id FROM stored;"
+                    " RETURN NULL;"
+                ),
+            ),
             pgtrigger.Trigger(
                 name="article_search_follows_edits",
                 when=pgtrigger.After,
@@ -230,10 +248,9 @@ class Article(models.Model):
                 | pgtrigger.Q(old__text__df=pgtrigger.F("new__text"))
                 | pgtrigger.Q(old__language__df=pgtrigger.F("new__language")),
                 func=(
-                    "INSERT INTO articles_articlesearch (article_id, vector) VALUES (NEW.id, "
-                    f"{search_vector_sql('NEW.title', 'NEW.text', 'NEW.language')})"
-                    " ON CONFLICT (article_id) DO UPDATE SET vector = EXCLUDED.vector;"
-                    " RETURN NULL;"
+                    "UPDATE articles_articlesearch SET vector = "  # noqa: S608
+                    f"{search_vector_sql('NEW.title', 'NEW.text', 'NEW.language')}"
+                    " WHERE article_id = NEW.id; RETURN NULL;"
                 ),
             ),
             pgtrigger.Trigger(
@@ -261,17 +278,29 @@ class Article(models.Model):
 
 
 class ArticleSearch(models.Model):
-    """An article's search vector (ArticleSearchVector), filled in the background once the
+    """An article's search vector (ArticleSearchVector), computed in the background once the
     article is stored (indexing.py): computing it is most of what an INSERT of an article
-    costs. A table of its own, so that filling it adds rows rather than rewriting articles."""
+    costs. Every article has its row, made with it (the article_search_row trigger) and
+    without a vector until the worker fills it; a table of its own, so that filling it
+    rewrites narrow rows rather than articles."""
 
     article = models.OneToOneField(
         Article, on_delete=models.CASCADE, primary_key=True, related_name="search"
     )
-    vector = SearchVectorField()
+    vector = SearchVectorField(null=True)
 
     class Meta:
-        indexes = [GinIndex(fields=["vector"], name="article_search_gin")]
+        indexes = [
+            GinIndex(fields=["vector"], name="article_search_gin"),
+            models.Index(
+                fields=["article"],
+                condition=models.Q(vector__isnull=True),
+                name="article_search_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"search vector of article {self.article_id}"
 
 
 class Origin(models.TextChoices):
