@@ -578,7 +578,7 @@ def _row_values(article: Article, span: NewSpan) -> dict:
         "prefix": prefix,
         "suffix": suffix,
         "status": span.status,
-        "created_by_id": getattr(span.created_by, "pk", None),
+        "created_by_id": getattr(span.created_by, "pk", span.created_by),
     }
     for name, value in span.fields.items():
         field = Annotation._meta.get_field(name)
