@@ -114,3 +114,48 @@ TASK_MODULES = sorted(
 def test_each_task_module_imports_first_after_setup(module):
     modules = modules_at_start_up(SETUP_ONLY.replace("print(", f"import {module}\nprint("))
     assert module in modules
+
+
+# gunicorn's master as set up by the command lines of docs/deploy.md: without -c it preloads
+# nothing (no gunicorn.conf.py in the project directory, which it would read unasked); with the
+# opt-in config it loads the app and its URL map, then forks the workers. Nothing may cross the
+# fork: a thread would not exist in the workers, and a database connection would be one socket
+# shared by all of them.
+MASTER = """
+import gc, json, sys, threading
+from gunicorn.app.wsgiapp import WSGIApplication
+sys.argv = ["gunicorn", "annotator.wsgi"]
+default = WSGIApplication().cfg.preload_app
+sys.argv = ["gunicorn", "-c", "python:annotator.gunicorn_preload", "annotator.wsgi"]
+master = WSGIApplication()
+master.wsgi()
+master.cfg.when_ready(None)
+from django.db import connections
+print(json.dumps({
+    "default": default,
+    "preload": master.cfg.preload_app,
+    "urls": "annotator.urls" in sys.modules,
+    "frozen": gc.get_freeze_count(),
+    "threads": threading.active_count(),
+    "connected": [c.alias for c in connections.all() if c.connection is not None],
+}))
+"""
+
+
+def test_the_preloading_master_forks_no_thread_and_no_connection():
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment |= {"DJANGO_SETTINGS_MODULE": "annotator.settings", "DEBUG": "0"}
+    environment |= {"SECRET_KEY": "k" * 64, "ALLOWED_HOSTS": "127.0.0.1"}
+    result = subprocess.run(
+        [sys.executable, "-c", MASTER],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    master = json.loads(result.stdout.splitlines()[-1])
+    assert not master["default"]
+    assert master["preload"] and master["urls"] and master["frozen"] > 100_000
+    assert master["threads"] == 1 and master["connected"] == []
