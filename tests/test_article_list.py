@@ -92,7 +92,7 @@ def test_the_worker_indexes_new_articles_and_the_search_finds_them_before_and_af
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     client = login(team["owner"])  # imports datasets
     lines = [
-        {"text": "Keepers were protesting against longer shifts.", "title": "Rota", "language": "en"},
+        {"text": "Keepers protesting longer shifts.", "title": "Rota", "language": "en"},
         {"text": "عاد الصيادون إلى البحر بعد أسبوع من العواصف.", "language": "ar"},
     ]
     upload = SimpleUploadedFile(
