@@ -3,6 +3,7 @@
 import factories
 import jsonschema
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from annotator.accounts.services import api_token_create
 from annotator.annotations import services
@@ -253,3 +254,28 @@ def test_reading_a_500_span_article_takes_a_fixed_number_of_queries(
         body = api("annotator", "get", path, template=ARTICLE).json()
     assert len(body["annotations"]) == 500
     assert [span["start"] for span in body["annotations"]] == [i * stride for i in range(500)]
+
+
+def test_saving_a_span_takes_a_fixed_number_of_queries(
+    api, team, ledger, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """The token, the membership with the article, the twin check and the INSERT (in a
+    savepoint here: the test's transaction), and for a claim, whether its matching task
+    waits already: what a client saving span after span pays on each one."""
+    path = f"/api/projects/{team.slug}/articles/{ledger.pk}/annotations/"
+
+    def save(quote, kind=CLAIM):
+        start = ledger.text.index(quote)
+        body = {"kind": kind, "start": start, "end": start + len(quote), "quote": quote}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api("annotator", "post", path, body, template=CREATE)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    save("Foreign forces have reportedly evacuated")  # the token's first use, the matching task
+    for quote, kind in (("Meridian Wire reported", ATTRIBUTION), ("the Tal Safra base", CLAIM)):
+        with django_assert_max_num_queries(7 if kind == CLAIM else 6):
+            span = save(quote, kind)
+        assert span["quote"] == quote and span["kind"] == kind
+    waiting = DBTaskResult.objects.filter(task_path__endswith="claims_match_task")
+    assert waiting.count() == 1  # the second claim's matching waits in the first one's task

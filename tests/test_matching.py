@@ -304,6 +304,23 @@ def test_saves_in_one_transaction_queue_one_task_per_article(
     assert DBTaskResult.objects.filter(task_path__endswith="claims_match_task").count() == 1
 
 
+def test_saves_one_after_another_share_the_task_no_worker_took_yet(
+    team, worker, django_capture_on_commit_callbacks
+):
+    article = factories.article(team.project, EN_TEXT, published_at=PUBLISHED)
+    tasks = DBTaskResult.objects.filter(task_path__endswith="claims_match_task")
+    claims = []
+    for quote in (EN_STRIKE, EN_BUDGET):
+        with django_capture_on_commit_callbacks(execute=True):
+            claims.append(factories.span(article, quote, by=team["annotator"]))
+    assert tasks.count() == 1  # the second claim waits in the first one's task
+    worker()
+    assert ClaimEmbedding.objects.filter(annotation__in=claims).count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.span(article, "rescuers said", by=team["annotator"])
+    assert tasks.count() == 2 and tasks.filter(status="READY").count() == 1  # a task of its own
+
+
 def test_not_this_event_holds_for_the_events_later_claims(
     team, pull_back, worker, client, django_capture_on_commit_callbacks
 ):

@@ -121,6 +121,19 @@ def test_a_different_kind_or_a_far_span_is_a_new_annotation(team, story, login):
     assert Annotation.objects.filter(article=story, status=Status.SUGGESTED).count() == 2
 
 
+def test_three_quarters_shared_is_a_twin_and_a_little_less_is_not(team, api_as):
+    article = factories.article(team.project, TEXT)
+    # The person's 30 characters and suggestions 10 and 11 characters longer, before them.
+    for kind, start, end in ((CLAIM, 10, 40), (ATTRIBUTION, 11, 41)):
+        _suggest(article, TEXT[0:end], kind)
+        span = {"kind": kind, "start": start, "end": end, "quote": TEXT[start:end]}
+        path = f"/api/projects/{team.slug}/articles/{article.pk}/annotations/"
+        assert api_as(team["annotator"])("post", path, span).status_code == 201
+    spans = Annotation.objects.filter(article=article)
+    assert not spans.filter(kind=CLAIM, status=Status.SUGGESTED).exists()  # 30 / 40 shared
+    assert spans.filter(kind=ATTRIBUTION).count() == 2  # 30 / 41: a span of its own
+
+
 def test_a_person_marks_a_passage_once(team, story, login):
     client = login(team["annotator"])
     _tag_on_page(client, team, story, CLAIM_QUOTE, CLAIM)

@@ -4,6 +4,7 @@ from django.db import models
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
+        # services._token_user_sql() says the same in SQL: change both together.
         return self.filter(revoked_at__isnull=True)
 
 

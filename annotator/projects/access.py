@@ -28,9 +28,14 @@ def membership_or_404(user, slug: str, minimum: str = Role.ANNOTATOR) -> Members
     if membership is None:
         raise Http404("No such project.")
     membership.user = user  # the one asked for: no query when a page reads it
+    minimum_role_check(membership, minimum)
+    return membership
+
+
+def minimum_role_check(membership: Membership, minimum: str) -> None:
+    """PermissionDenied (403) for a member whose role is below `minimum`."""
     if not membership.has_role(minimum):
         raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role.")
-    return membership
 
 
 WHO_MAY = {
