@@ -106,16 +106,18 @@ def article_search_query(words: str) -> SearchQuery:
 
 
 def article_search_condition(words: str) -> models.Q:
-    """Articles matching `words`: by their stored vector (the GIN index), or for an article
-    the worker has not indexed yet, by its vector computed here. Two subqueries, each run
-    once: a join let PostgreSQL compute the vector of every article of the project."""
+    """Articles matching `words`: by their stored vector (a subquery the GIN index answers),
+    or for an article the worker has not indexed yet (article_search_pending), by its
+    vector computed here. Each article asks for its own pending row first, so the vector is
+    computed only where there is none, whatever plan PostgreSQL picks (as a join, or a
+    subquery of all pending articles, it could compute every article's, once per row)."""
     query = article_search_query(words)
-    indexed = ArticleSearch.objects.filter(vector=query)
-    pending = ArticleSearch.objects.filter(vector__isnull=True).filter(
-        SearchVectorExact(ArticleSearchVector("article__"), query)
+    indexed = ArticleSearch.objects.filter(vector=query).values("article_id")
+    pending = models.Exists(
+        ArticleSearch.objects.filter(article=models.OuterRef("pk"), vector__isnull=True)
     )
-    return models.Q(pk__in=indexed.values("article_id")) | models.Q(
-        pk__in=pending.values("article_id")
+    return models.Q(pk__in=indexed) | models.Q(
+        pending, SearchVectorExact(ArticleSearchVector(), query)
     )
 
 
