@@ -9,11 +9,12 @@ if __name__ == "__main__":
     # The task worker starts without the system checks: they import the whole URL map (every
     # view, the API's schemas: 0.3 s and 12 MB) that it never uses; deploys run `manage.py
     # check --deploy` (docs/deploy.md).
-    # It also yields the CPU to the web processes (niceness 10): its work is background work
-    # (imports, suggesters, claim matching's embeddings, one per saved claim), and a person
-    # waiting on a page comes first when both share the cores.
+    # It also yields the CPU to the web processes, and so does its database process
+    # (annotator/background.py).
     if sys.argv[1:2] == ["db_worker"]:
+        from annotator.background import background_priority_set
+
         sys.argv.append("--skip-checks")
-        os.nice(10)
+        background_priority_set()
 
     execute_from_command_line(sys.argv)
