@@ -158,8 +158,13 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Characters below the space but tab, \n, \v and \f: counted by a regex (in C; a loop over
+# the characters in Python cost 0.7 ms per article).
+_CONTROL = re.compile("[\x00-\x08\x0d-\x1f]")
+
+
 def _reject_control_characters(text: str) -> None:
-    controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\f\v")
+    controls = len(_CONTROL.findall(text))
     if controls > max(2, len(text) // 200):
         raise Rejected("The file holds control characters, so it is binary data rather than text.")
 
@@ -179,16 +184,25 @@ def _trim_blank_edges(text: str) -> str:
 ARABIC_VARIETIES = {"ary": "ar", "arz": "ar"}
 
 
-def _is_arabic_letter(ch: str) -> bool:
-    return "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")  # counted in C, not char by char
+
+
+def _arabic_count(text: str) -> int:
+    return len(_ARABIC.findall(text))
+
+
+def _letter_count(text: str) -> int:
+    return sum(map(str.isalpha, text))
 
 
 def _main_script_lines(text: str) -> str:
     """The lines in the script most of the text's letters are in: one Arabic line quoted in
     an English report (or the reverse) does not decide its language."""
+    if not _ARABIC.search(text):
+        return text  # one script: every line is kept (what the counting below finds too)
     lines = text.split("\n")
-    arabic = [sum(map(_is_arabic_letter, line)) for line in lines]
-    letters = [sum(ch.isalpha() for ch in line) for line in lines]
+    arabic = [_arabic_count(line) for line in lines]
+    letters = [_letter_count(line) for line in lines]
     if sum(arabic) * 2 > sum(letters):
         keep = [line for line, a, n in zip(lines, arabic, letters, strict=True) if a * 2 > n]
     else:
@@ -209,15 +223,14 @@ def detect_language(text: str) -> tuple[str, float]:
     script). Short or unclear text gives "" rather than a guess; mostly-Arabic-script text
     that the model is unsure about is taken as Arabic."""
     sample = _main_script_lines(text[:4000])[:2000]  # plenty for a reliable guess
-    letters = [ch for ch in sample if ch.isalpha()]
+    letters = "".join(filter(str.isalpha, sample))
     if len(letters) < 12:
         return "", 0.0
     code, probability = _language_identifier().classify(sample)
     code = ARABIC_VARIETIES.get(code, code)
     if probability >= 0.5:
         return code, round(float(probability), 3)
-    arabic = sum(1 for ch in letters if _is_arabic_letter(ch))
-    if arabic / len(letters) > 0.6:
+    if _arabic_count(letters) / len(letters) > 0.6:
         return "ar", round(float(probability), 3)
     return "", round(float(probability), 3)
 
