@@ -50,3 +50,32 @@ def rows_copy(model: type[models.Model], rows: list[dict]) -> list[dict]:
                 copy.write_row([values[field.attname] for field in fields])
                 stored.append(values)
     return stored
+
+
+def rows_update(instances: list[models.Model], names: list[str]) -> None:
+    """Save the fields `names` (attnames: "article_id") of many instances of one model,
+    each with its own values, in one UPDATE … FROM (VALUES …). Django's bulk_update writes
+    a CASE per column and row, whose expressions cost more CPU (75 ms for 32 import items)
+    than the statement itself."""
+    if not instances:
+        return
+    model = type(instances[0])
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    fields = [pk] + [model._meta.get_field(name) for name in names]
+    # Typed, as the VALUES' columns take their types from them.
+    row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields) + ")"
+    statement = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET "  # noqa: S608 (names from the model)
+        + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+        + f" FROM (VALUES {', '.join([row] * len(instances))})"
+        + f" AS v ({', '.join(quote(f.column) for f in fields)})"
+        + f" WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+    )
+    params = [
+        field.get_db_prep_save(getattr(instance, field.attname), connection)
+        for instance in instances
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)

@@ -221,6 +221,8 @@ TASK_TIME_LIMITS = {
     "default": float(os.environ.get("TASK_TIME_LIMIT", 3600)),  # exports, dataset imports
     "annotator.articles.tasks.batch_import_task": 300,  # a part of a batch, one file at most
     "annotator.suggestions.tasks.suggestions_run_task": 120,  # one article
+    # An import's articles: new ones for 10 s (IMPORT_RUN_SECONDS), the last one 120 s.
+    "annotator.suggestions.tasks.suggestions_import_task": 130,
     "annotator.suggestions.tasks.claim_ranker_train_task": 600,
     "annotator.matching.tasks.claims_match_task": 120,  # 200 claims, then it queues the rest
     "annotator.articles.indexing.articles_search_index_task": 60,  # 20 s, then it queues the rest

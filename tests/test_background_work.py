@@ -34,6 +34,7 @@ REPORT = (
     "The convoy may have carried up to 30 trucks, according to Harbour Radio."
 )
 SUGGESTIONS_TASK = "annotator.suggestions.tasks.suggestions_run_task"
+IMPORT_SUGGESTIONS_TASK = "annotator.suggestions.tasks.suggestions_import_task"
 IMPORT_TASK = "annotator.articles.tasks.batch_import_task"
 EXPORT_TASK = "annotator.exports.tasks.export_job_run"
 
@@ -136,6 +137,56 @@ def test_runs_queued_on_import_show_in_the_bar_too(
     assert POLLING not in page and suggested(article).exists()
 
 
+def import_then_suggest(client, team, files, run_worker, worker, capture) -> None:
+    """The batch's import, whose commits (captured: the test's transaction never commits)
+    queue the suggesters, then the suggesters."""
+    run_worker(client, team.slug, files, run=False)
+    with capture(execute=True):
+        worker()
+    worker()
+
+
+def test_a_batchs_articles_share_suggestions_tasks_and_each_shows_its_run(
+    login, team, run_worker, worker, django_capture_on_commit_callbacks
+):
+    files = [SimpleUploadedFile(f"{n}.txt", f"Report {n}. {REPORT}".encode()) for n in range(7)]
+    client = login(team["annotator"])
+    import_then_suggest(client, team, files, run_worker, worker, django_capture_on_commit_callbacks)
+    articles = list(Article.objects.filter(project=team.project))
+    assert len(articles) == 7
+    statuses = SuggestionRun.objects.filter(article__in=articles).values_list("status", flat=True)
+    assert list(statuses) == ["done"] * 7
+    assert all(suggested(article).exists() for article in articles)
+    # A task per import transaction (of 1, 2 then 4 files), not one per article.
+    assert DBTaskResult.objects.filter(task_path=IMPORT_SUGGESTIONS_TASK).count() <= 3
+
+
+def test_an_imported_article_over_the_suggesters_limit_fails_alone_the_rest_run(
+    login, team, run_worker, worker, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    limit(settings, IMPORT_SUGGESTIONS_TASK, 2)
+    real_suggest = runs.suggest
+
+    def stuck_on_one(text, *args, **kwargs):
+        if text.startswith("Report 1."):
+            time.sleep(60)
+        return real_suggest(text, *args, **kwargs)
+
+    monkeypatch.setattr(runs, "suggest", stuck_on_one)
+    files = [SimpleUploadedFile(f"{n}.txt", f"Report {n}. {REPORT}".encode()) for n in range(4)]
+    client = login(team["annotator"])
+    import_then_suggest(client, team, files, run_worker, worker, django_capture_on_commit_callbacks)
+    by_report = {
+        run.article.title.split(".")[0]: run
+        for run in SuggestionRun.objects.filter(article__project=team.project)
+    }
+    assert by_report["Report 1"].status == "failed"
+    assert by_report["Report 1"].error == (
+        "The suggesters took too long. Stopped after 2 seconds, this task's time limit."
+    )
+    assert [by_report[f"Report {n}"].status for n in (0, 2, 3)] == ["done"] * 3
+
+
 def test_a_person_waiting_goes_before_queued_imports(
     login, team, report, run_url, worker, run_worker
 ):
@@ -201,14 +252,14 @@ def test_a_file_over_the_import_time_limit_is_rejected_and_the_batch_goes_on(
 ):
     limit(settings, IMPORT_TASK, 5)  # each file gets a task of its own, and 5 seconds
     settings.IMPORT_TASK_SECONDS = 0
-    real_import = batches.article_import
+    real_prepare = batches.article_prepare
 
-    def import_slowly(**fields):
-        if fields["name"] == "slow.txt":
+    def read_slowly(**fields):
+        if fields["file"].name == "slow.txt":
             time.sleep(60)
-        return real_import(**fields)
+        return real_prepare(**fields)
 
-    monkeypatch.setattr(batches, "article_import", import_slowly)
+    monkeypatch.setattr(batches, "article_prepare", read_slowly)
     files = [
         SimpleUploadedFile(name, f"{name}: {REPORT}".encode())
         for name in ("first.txt", "slow.txt", "last.txt")

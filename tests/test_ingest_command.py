@@ -71,3 +71,22 @@ def test_outlet_and_language_options_apply_to_every_file(team, tmp_path):
 def test_clear_errors_for_bad_arguments(team, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+def test_many_files_are_imported_a_few_queries_for_many(
+    team, tmp_path, django_assert_max_num_queries
+):
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    for n in range(60):
+        (folder / f"{n:02}.txt").write_text(f"Report number {n}\n\n{ENGLISH}")
+    (folder / "60.txt").write_text(f"Report number 7\n\n{ENGLISH}")  # a twin of 07.txt
+    (folder / "61.txt").write_bytes(b"%PDF-1.4 not an article")
+    # A dozen per file when each file had its own transaction (824 here); now 97.
+    with django_assert_max_num_queries(120):
+        output = run("--project", team.slug, str(folder))
+    assert "60 imported, 1 duplicate, 1 rejected, of 62 files." in output
+    assert "rejected  desk/61.txt: This is a PDF document" in output
+    original = Article.objects.get(title="Report number 7")
+    assert f"duplicate desk/60.txt → same text as #{original.pk}" in output
+    assert original.source_file.name == "desk/07.txt"

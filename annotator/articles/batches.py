@@ -1,7 +1,7 @@
 """Import batches: files uploaded together (the upload page, the API, `manage.py
-import_articles`) are stored first, then imported one transaction per file by background
-tasks (tasks.py) of a few seconds each, which can be resumed if their worker dies.
-Keyword-only service functions."""
+import_articles`) are stored first, then imported by background tasks (tasks.py) of a few
+seconds each, a few files per transaction (CHUNK_FILES), which can be resumed if their
+worker dies. Keyword-only service functions."""
 
 import hashlib
 import logging
@@ -30,11 +30,15 @@ from annotator.articles.models import (
 )
 from annotator.articles.parsing import Rejected, file_kind
 from annotator.articles.services import (
+    ImportFile,
     Overrides,
-    article_import,
+    PreparedArticle,
+    article_prepare,
+    articles_store,
     can_edit_metadata,
     source_for_outlet,
 )
+from annotator.bulk import rows_update
 from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
 from annotator.sources.models import Source
@@ -92,41 +96,61 @@ def batch_create(
         batch = ImportBatch.objects.create(
             project=project, created_by=user, origin=origin, outlet=outlet, language=language
         )
-        for position, upload in enumerate(uploads, start=1):
-            _item_add(batch, position, upload.name, upload.size, upload.read, origin, user)
+        files = [
+            (position, upload.name, upload.size, upload.read, "")
+            for position, upload in enumerate(uploads, start=1)
+        ]
+        _items_add(batch, files, origin, user)
     return batch
 
 
-def _item_add(batch, position, name, size, read, origin, user, archive_name="", file_name=""):
-    is_archive = file_kind(name) == "archive" and not archive_name
-    limit = settings.IMPORT_BATCH_MAX_BYTES if is_archive else settings.ARTICLE_MAX_BYTES
-    item = ImportItem(batch=batch, position=position, name=name[:1000], size=size)
-    if size > limit:
-        item.status = ItemStatus.REJECTED
-        item.reason = f"The file is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
-        item.finished_at = timezone.now()
-    else:
-        data = read()
-        item.is_archive = is_archive
-        item.source_file = SourceFile.objects.create(
-            project=batch.project,
-            name=(file_name or name)[:500],
-            archive_name=archive_name[:500],
-            origin=Origin.ARCHIVE if archive_name else origin,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            data=data,
-            uploaded_by=user,
-        )
-    item.save()
-    return item
+def _items_add(batch, files, origin, user, archive_name="") -> None:
+    """Add (position, name, size, read, file name) files to the batch as pending items,
+    their bytes as SourceFiles, written CHUNK_BYTES at a time (two INSERTs for many files,
+    and not all the bytes in memory at once); a file over its size limit is rejected at
+    once, without its bytes."""
+    items, held = [], 0
+    for position, name, size, read, file_name in files:
+        is_archive = file_kind(name) == "archive" and not archive_name
+        limit = settings.IMPORT_BATCH_MAX_BYTES if is_archive else settings.ARTICLE_MAX_BYTES
+        item = ImportItem(batch=batch, position=position, name=name[:1000], size=size)
+        if size > limit:
+            item.status = ItemStatus.REJECTED
+            item.reason = (
+                f"The file is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
+            )
+            item.finished_at = timezone.now()
+        else:
+            data = read()
+            held += len(data)
+            item.is_archive = is_archive
+            item.source_file = SourceFile(
+                project=batch.project,
+                name=(file_name or name)[:500],
+                archive_name=archive_name[:500],
+                origin=Origin.ARCHIVE if archive_name else origin,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+                uploaded_by=user,
+            )
+        items.append(item)
+        if held >= CHUNK_BYTES:
+            _items_write(items)
+            items, held = [], 0
+    _items_write(items)
+
+
+def _items_write(items) -> None:
+    SourceFile.objects.bulk_create([item.source_file for item in items if item.source_file])
+    ImportItem.objects.bulk_create(items)  # each takes its SourceFile's new id
 
 
 PAUSED, FINISHED = "paused", "finished"  # how _items_import stopped
 
 
 def batch_run(*, batch_id: int, on_result: Callable[[ImportItem], None] | None = None):
-    """Import every pending item of the batch, each in its own transaction, and mark the
+    """Import every pending item of the batch, a few per transaction, and mark the
     batch done. Safe to run again (it resumes) and in two workers at once (rows are locked)."""
     batch = _batch_started(batch_id)
     _items_import(batch, on_result=on_result)
@@ -156,30 +180,35 @@ def _batch_started(batch_id: int) -> ImportBatch:
     return batch
 
 
+# Files imported in one transaction: a few queries for all of them rather than a dozen per
+# file (the commit, the progress, the queued suggesters, search index and matching). The
+# first transaction of a task takes one file, so that the first result shows at once and a
+# file that ran into the time limit alone is blamed; each next one takes twice as many.
+CHUNK_FILES = 64
+CHUNK_BYTES = 1024 * 1024  # but always one file, however big
+
+
 def _items_import(batch, *, on_result=None, deadline: float | None = None) -> str:
     """Import pending items until none is left for this worker (FINISHED), or until
     `deadline` (time.monotonic) has passed or a file ran into the task's time limit (PAUSED)."""
     matcher = SourceMatcher(batch.project)
     overrides = Overrides(outlet=batch.outlet, language=batch.language)
+    size = 1
     while True:
         with transaction.atomic():
-            item = (
-                ImportItem.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(batch=batch, status=ItemStatus.PENDING)
-                .select_related("source_file")
-                .order_by("position")
-                .first()
-            )
-            if item is None:
+            items = _items_take(batch, size)
+            if not items:
                 return FINISHED
-            stopped = _item_run(batch, item, matcher, overrides)
+            stopped = _items_run(batch, items, matcher, overrides)
             ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now())
-        if on_result:
-            on_result(item)
-            for member in getattr(item, "rejected_members", []):
-                on_result(member)
+        for item in items:
+            if on_result and item.status != ItemStatus.PENDING:
+                on_result(item)
+                for member in getattr(item, "rejected_members", []):
+                    on_result(member)
         if stopped or (deadline is not None and time.monotonic() >= deadline):
             return PAUSED
+        size = min(2 * size, CHUNK_FILES)
 
 
 def _batch_finished(batch) -> ImportBatch:
@@ -191,30 +220,129 @@ def _batch_finished(batch) -> ImportBatch:
     return batch
 
 
-def _item_run(batch, item, matcher, overrides) -> bool:
-    """Import one item and record what became of it; True when the task's time limit rang
-    during it (the file is rejected, and the task must stop)."""
-    source, source_id = item.source_file, item.source_file_id
+def _items_take(batch, size: int) -> list[ImportItem]:
+    """The next pending items (`size` at most, CHUNK_BYTES unless just one), locked, with
+    their bytes as item.data."""
+    items = list(
+        ImportItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(batch=batch, status=ItemStatus.PENDING)
+        .select_related("source_file")
+        .defer("source_file__data")
+        .order_by("position")[:size]
+    )
+    taken, total = [], 0
+    for item in items:
+        total += item.size
+        if taken and total > CHUNK_BYTES:
+            break  # left for the next transaction (locked until this one ends)
+        taken.append(item)
+    data = dict(
+        SourceFile.objects.filter(pk__in=[item.source_file_id for item in taken]).values_list(
+            "pk", "data"
+        )
+    )
+    for item in taken:
+        item.data = bytes(data[item.source_file_id]) if item.source_file_id in data else None
+    return taken
+
+
+def _items_run(batch, items, matcher, overrides) -> bool:
+    """Import these items (one transaction, the caller's) and record what became of each;
+    True when the task's time limit rang (the file being read is rejected, the files after
+    it wait for the next task)."""
+    ready, stopped = [], False  # ready: (item, PreparedArticle)
+    for item in items:
+        if item.data is None or item.is_archive:
+            stopped = _item_run(batch, item)
+        else:
+            prepared, stopped = _item_prepare(batch, item, matcher, overrides)
+            if prepared is not None:
+                ready.append((item, prepared))
+        if stopped:
+            break
+    stopped = _items_store(batch, ready) or stopped
+    done = [item for item in items if item.status != ItemStatus.PENDING]
+    # Nothing is kept for rejected and duplicate files (nor the unpacked archives).
+    dropped = [item.source_file_id for item in done if item.status != ItemStatus.IMPORTED]
+    SourceFile.objects.filter(pk__in=dropped, article__isnull=True).delete()
+    now = timezone.now()
+    for item in done:
+        if item.status != ItemStatus.IMPORTED:
+            item.source_file = None
+        item.finished_at = now
+    rows_update(done, ["status", "reason", "article_id", "source_file_id", "finished_at"])
+    return stopped
+
+
+def _item_prepare(batch, item, matcher, overrides):
+    """(PreparedArticle or None, whether the time limit rang) for one file; a file that is
+    not to be stored gets its status and reason."""
+    source = item.source_file
+    try:
+        result = article_prepare(
+            file=ImportFile(source.name, item.data, source),
+            overrides=overrides,
+            matcher=matcher,
+        )
+    except TaskTimeLimit as limit:
+        item.status = ItemStatus.REJECTED
+        item.reason = f"Importing this file took too long. {limit}"
+        return None, True
+    except Exception:
+        # A bug must not stop the batch or loop forever on this file: record it and go on.
+        logger.exception("Import of %s (batch %s) failed", item.name, batch.pk)
+        item.status = ItemStatus.REJECTED
+        item.reason = "The import failed unexpectedly (an error in the app); it was logged."
+        return None, False
+    if isinstance(result, PreparedArticle):
+        return result, False
+    item.status, item.reason = result.status, result.reason
+    return None, False
+
+
+def _items_store(batch, ready) -> bool:
+    """Store the prepared files together; True when the time limit rang meanwhile."""
+    if not ready:
+        return False
+    try:
+        with transaction.atomic():
+            results = articles_store(
+                project=batch.project,
+                prepared=[prepared for _, prepared in ready],
+                origin=batch.origin,
+                uploaded_by=batch.created_by,
+            )
+    except TaskTimeLimit as limit:
+        # Rolled back. One file is blamed as before; of several, none: they wait for the
+        # next task, whose first transaction takes one file.
+        if len(ready) == 1:
+            item = ready[0][0]
+            item.status = ItemStatus.REJECTED
+            item.reason = f"Importing this file took too long. {limit}"
+        return True
+    except Exception:
+        if len(ready) == 1:
+            item = ready[0][0]
+            logger.exception("Import of %s (batch %s) failed", item.name, batch.pk)
+            item.status = ItemStatus.REJECTED
+            item.reason = "The import failed unexpectedly (an error in the app); it was logged."
+            return False
+        # One file at a time finds the one that fails; a ring stops there (the generator).
+        return any(_items_store(batch, [one]) for one in ready)
+    for (item, _), result in zip(ready, results, strict=True):
+        item.status, item.reason, item.article = result.status, result.reason, result.article
+    return False
+
+
+def _item_run(batch, item) -> bool:
+    """Unpack an archive (its files are added as pending items), or reject an item whose
+    bytes are missing; True when the task's time limit rang during it."""
     stopped = False
     try:
         with transaction.atomic():
-            if source is None:
+            if item.data is None:
                 raise Rejected("The uploaded bytes are missing (the upload did not finish).")
-            if item.is_archive:
-                _archive_unpack(batch, item, bytes(source.data))
-            else:
-                result = article_import(
-                    project=batch.project,
-                    name=source.name,
-                    data=bytes(source.data),
-                    origin=source.origin,
-                    uploaded_by=batch.created_by,
-                    overrides=overrides,
-                    matcher=matcher,
-                    source_file=source,
-                )
-                item.status, item.reason = result.status, result.reason
-                item.article = result.article
+            _archive_unpack(batch, item, item.data)
     except (Rejected, ArchiveRejected) as exc:
         item.status, item.reason = ItemStatus.REJECTED, str(exc)
     except TaskTimeLimit as limit:
@@ -223,16 +351,9 @@ def _item_run(batch, item, matcher, overrides) -> bool:
         item.reason = f"Importing this file took too long. {limit}"
         stopped = True
     except Exception:
-        # A bug must not stop the batch or loop forever on this file: record it and go on.
         logger.exception("Import of %s (batch %s) failed", item.name, batch.pk)
         item.status = ItemStatus.REJECTED
         item.reason = "The import failed unexpectedly (an error in the app); it was logged."
-    if item.status != ItemStatus.IMPORTED:
-        # Nothing is kept for rejected and duplicate files (nor the unpacked archive).
-        SourceFile.objects.filter(pk=source_id, article__isnull=True).delete()
-        item.source_file = None
-    item.finished_at = timezone.now()
-    item.save()
     return stopped
 
 
@@ -246,14 +367,14 @@ def _archive_unpack(batch, item, data: bytes) -> None:
     )
     position = ImportItem.objects.filter(batch=batch).aggregate(last=Max("position"))["last"]
     count = 0
-    rejected_members = []
+    rejected_members, files = [], []
     for member in members:
         position += 1
         count += 1
         name = f"{item.name}/{member.name}"
         if member.data is None:
             rejected_members.append(
-                ImportItem.objects.create(
+                ImportItem(
                     batch=batch,
                     position=position,
                     name=name[:1000],
@@ -263,19 +384,11 @@ def _archive_unpack(batch, item, data: bytes) -> None:
                 )
             )
             continue
-        _item_add(
-            batch,
-            position,
-            name,
-            len(member.data),
-            lambda data=member.data: data,
-            Origin.ARCHIVE,
-            batch.created_by,
-            archive_name=item.name,
-            file_name=member.name,
-        )
+        files.append((position, name, len(member.data), lambda d=member.data: d, member.name))
     if count == 0:
         raise ArchiveRejected("The archive holds no files.")
+    _items_add(batch, files, Origin.ARCHIVE, batch.created_by, archive_name=item.name)
+    ImportItem.objects.bulk_create(rejected_members)
     item.status = ItemStatus.UNPACKED
     item.reason = f"{count:,} file{'s' if count != 1 else ''} unpacked"
     item.rejected_members = rejected_members  # reported right after the archive

@@ -1,7 +1,8 @@
 """Articles into a project, and changes to them: the one path by which articles enter.
 
 The upload page's background task, the paste form, `manage.py import_articles` and the
-API call `article_import` for one file (batches.py for many, one transaction per file);
+API call `article_import` for one file (batches.py for many: `article_prepare` for each,
+then `articles_store` for a few at once, one transaction);
 the dataset import calls `articles_bulk_create` (`article_create` for a batch it redoes line
 by line). Keyword-only functions, one transaction each.
 """
@@ -21,8 +22,8 @@ from annotator.articles.dates import FoundDate
 from annotator.articles.indexing import articles_search_index_enqueue
 from annotator.articles.models import Article, ArticleStatus, ItemStatus, SourceFile
 from annotator.articles.parsing import ParsedArticle, Rejected, domain_of, parse_upload
-from annotator.articles.signals import article_imported
-from annotator.bulk import rows_copy
+from annotator.articles.signals import articles_imported
+from annotator.bulk import rows_copy, rows_update
 from annotator.datetimes import datetime_problem
 from annotator.projects.access import role_check, writable_check
 from annotator.projects.models import Role
@@ -109,74 +110,155 @@ def article_import(
     """Import one file into `project`: imported, duplicate (same text already there) or
     rejected (the reason says why). Stores the article and its original bytes in one
     transaction; stores nothing for duplicates and rejections (and deletes `source_file`,
-    the pending bytes of a batch, in that case)."""
+    the pending bytes of a batch, in that case). Many files: article_prepare for each,
+    then articles_store (batches.py)."""
     writable_check(project)
-    result = _import(
-        project=project,
-        name=name,
-        data=data,
-        origin=origin,
-        uploaded_by=uploaded_by,
+    result = article_prepare(
+        file=ImportFile(name, data, source_file, archive_name),
         overrides=overrides,
         matcher=matcher or SourceMatcher(project),
-        source_file=source_file,
-        archive_name=archive_name,
     )
+    if isinstance(result, PreparedArticle):
+        [result] = articles_store(
+            project=project, prepared=[result], origin=origin, uploaded_by=uploaded_by
+        )
     if result.status != ItemStatus.IMPORTED and source_file is not None and source_file.pk:
         source_file.delete()
     return result
 
 
-def _import(*, project, name, data, origin, uploaded_by, overrides, matcher, source_file,
-            archive_name) -> ImportResult:  # fmt: skip
-    too_big = size_rejection(name, len(data))
+@dataclass
+class ImportFile:
+    """One file to import, as uploaded. A batch's file comes with the pending SourceFile
+    that holds its bytes (they are not written again)."""
+
+    name: str
+    data: bytes
+    source_file: SourceFile | None = None
+    archive_name: str = ""
+
+
+@dataclass
+class PreparedArticle:
+    """A file read and checked by article_prepare, for articles_store."""
+
+    file: ImportFile
+    text: str
+    sha: str
+    detected: dict
+    fields: dict  # the Article's metadata (_apply)
+    outlet_to_add: str = ""  # Overrides.new_outlet: added with the article
+
+
+def article_prepare(
+    *, file: ImportFile, overrides: Overrides | None = None, matcher: SourceMatcher
+) -> PreparedArticle | ImportResult:
+    """Read one file (decode, title, date, language) and check it, writing nothing: what
+    to store, or the rejection (an ImportResult saying why)."""
+    too_big = size_rejection(file.name, len(file.data))
     if too_big:
         return too_big
     try:
-        parsed = parse_upload(name, data)
+        parsed = parse_upload(file.name, file.data)
     except Rejected as exc:
-        return ImportResult(name, ItemStatus.REJECTED, reason=str(exc))
-    sha = text_sha256(parsed.text)
-    # No look-up first: the unique constraint finds duplicates (one query less per file).
+        return ImportResult(file.name, ItemStatus.REJECTED, reason=str(exc))
     fields = _apply(parsed, overrides, matcher)
     problem = datetime_problem(fields["published_at"], "The publication date")
     if problem:
-        return ImportResult(name, ItemStatus.REJECTED, reason=problem)
+        return ImportResult(file.name, ItemStatus.REJECTED, reason=problem)
+    add = fields["outlet"] is None and overrides is not None and overrides.new_outlet
+    return PreparedArticle(
+        file=file,
+        text=parsed.text,
+        sha=text_sha256(parsed.text),
+        detected=parsed.detected,
+        fields=fields,
+        outlet_to_add=overrides.outlet_name if add else "",
+    )
+
+
+def articles_store(
+    *, project, prepared: list[PreparedArticle], origin: str, uploaded_by=None
+) -> list[ImportResult]:
+    """Store prepared files in one transaction, a few queries for all: each article with
+    its original bytes, or a duplicate (its text is already in the project, or earlier in
+    the list), which stores nothing. Results in the order given. Once committed, the
+    suggesters and the search index are queued once for all (articles_imported)."""
+    writable_check(project)
+    if not prepared:
+        return []
     try:
         with transaction.atomic():
-            if fields["outlet"] is None and overrides and overrides.new_outlet:
-                fields["outlet"] = source_for_outlet(project=project, name=overrides.outlet_name)
-                fields["outlet_proposed"] = ""
-            article = Article.objects.create(
-                project=project,
-                text=parsed.text,
-                text_sha256=sha,
-                uploaded_by=uploaded_by,
-                **fields,
-            )
-            if source_file is None:
-                source_file = SourceFile(project=project, data=data, uploaded_by=uploaded_by)
-            source_file.article = article
-            source_file.name = source_file.name or name[:500]
-            source_file.archive_name = source_file.archive_name or archive_name[:500]
-            source_file.origin = source_file.origin or origin
-            source_file.size = len(data)
-            source_file.sha256 = hashlib.sha256(data).hexdigest()
-            source_file.detected = parsed.detected
-            if source_file.pk:  # a batch's pending bytes: don't write them again
-                source_file.save(update_fields=["article", "name", "archive_name", "detected"])
-            else:
-                source_file.save()
-            # The suggesters and the search index run in the background once it is committed.
-            articles_search_index_enqueue()
-            transaction.on_commit(lambda: article_imported.send(sender=Article, article=article))
+            return _store(project, prepared, origin, uploaded_by)
     except IntegrityError:
-        # The same text is already in the project (article_unique_text_per_project).
-        existing = Article.objects.filter(project=project, text_sha256=sha).only("title").first()
+        # The same text was committed meanwhile (article_unique_text_per_project): one
+        # file at a time tells which.
+        if len(prepared) > 1:
+            return [
+                result
+                for one in prepared
+                for result in articles_store(
+                    project=project, prepared=[one], origin=origin, uploaded_by=uploaded_by
+                )
+            ]
+        existing = (
+            Article.objects.filter(project=project, text_sha256=prepared[0].sha)
+            .only("title")
+            .first()
+        )
         if existing:
-            return _duplicate(name, existing)
+            return [_duplicate(prepared[0].file.name, existing)]
         raise
-    return ImportResult(name, ItemStatus.IMPORTED, article=article)
+
+
+def _store(project, prepared, origin, uploaded_by) -> list[ImportResult]:
+    # One file: no look-up first, the unique constraint finds a duplicate (a query less).
+    existing = {}
+    if len(prepared) > 1:
+        shas = {one.sha for one in prepared}
+        twins = Article.objects.filter(project=project, text_sha256__in=shas)
+        existing = {twin.text_sha256: twin for twin in twins.only("title", "text_sha256")}
+    new = {}  # sha -> Article: the first file with a text stores it
+    for one in prepared:
+        if one.sha in existing or one.sha in new:
+            continue
+        if one.outlet_to_add:
+            one.fields["outlet"] = source_for_outlet(project=project, name=one.outlet_to_add)
+            one.fields["outlet_proposed"] = ""
+        new[one.sha] = Article(
+            project=project,
+            text=one.text,
+            text_sha256=one.sha,
+            uploaded_by=uploaded_by,
+            **one.fields,
+        )
+    articles = Article.objects.bulk_create(new.values())
+    added, pending, results, done = [], [], [], set()
+    for one in prepared:
+        article = new.get(one.sha)
+        if article is None or one.sha in done:
+            results.append(_duplicate(one.file.name, existing.get(one.sha) or article))
+            continue
+        done.add(one.sha)
+        stored = one.file.source_file or SourceFile(
+            project=project, data=one.file.data, uploaded_by=uploaded_by
+        )
+        stored.article = article
+        stored.name = stored.name or one.file.name[:500]
+        stored.archive_name = stored.archive_name or one.file.archive_name[:500]
+        stored.origin = stored.origin or origin
+        stored.size = len(one.file.data)
+        stored.sha256 = hashlib.sha256(one.file.data).hexdigest()
+        stored.detected = one.detected
+        # A batch's pending bytes are not written again.
+        (pending if stored.pk else added).append(stored)
+        results.append(ImportResult(one.file.name, ItemStatus.IMPORTED, article=article))
+    SourceFile.objects.bulk_create(added)
+    rows_update(pending, ["article_id", "name", "archive_name", "detected"])
+    # The suggesters and the search index run in the background once it is committed.
+    articles_search_index_enqueue()
+    transaction.on_commit(lambda: articles_imported.send(sender=Article, articles=articles))
+    return results
 
 
 def size_rejection(name: str, size: int) -> ImportResult | None:

@@ -2,6 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent once an imported article is committed, with `article`: the suggesters listen
-# (annotator.suggestions.apps) and run on it in the background.
-article_imported = Signal()
+# Sent once the files an import stored together are committed, with `articles` (a list,
+# in upload order): the suggesters and claim matching listen (annotator.suggestions.apps,
+# annotator.matching.apps) and queue their background work, once for all of them.
+articles_imported = Signal()

@@ -13,7 +13,7 @@ class MatchingConfig(AppConfig):
 
         from annotator.annotations.models import Annotation
         from annotator.annotations.signals import annotations_bulk_created
-        from annotator.articles.signals import article_imported
+        from annotator.articles.signals import articles_imported
         from annotator.matching.tasks import (
             claims_match_on_bulk,
             claims_match_on_import,
@@ -21,5 +21,5 @@ class MatchingConfig(AppConfig):
         )
 
         post_save.connect(claims_match_on_save, sender=Annotation, dispatch_uid="matching")
-        article_imported.connect(claims_match_on_import, dispatch_uid="matching")
+        articles_imported.connect(claims_match_on_import, dispatch_uid="matching")
         annotations_bulk_created.connect(claims_match_on_bulk, dispatch_uid="matching")

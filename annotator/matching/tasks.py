@@ -86,8 +86,10 @@ def claims_match_on_save(sender, instance, raw=False, **kwargs) -> None:
     claims_match_enqueue(article_id=instance.article_id, priority=SAVED_CLAIM_PRIORITY)
 
 
-def claims_match_on_import(sender, article, **kwargs) -> None:
-    claims_match_enqueue(article_id=article.pk)
+def claims_match_on_import(sender, articles, **kwargs) -> None:
+    """Articles imported together: one task (it matches the whole project's stale claims)."""
+    if articles:
+        claims_match_enqueue(article_id=articles[0].pk)
 
 
 def claims_match_on_bulk(sender, articles, **kwargs) -> None:

@@ -11,8 +11,9 @@ def claimed_dates_find(text: str, language: str, published_at):
 
 
 def suggestions_enqueue_on_import(sender, **signal):
-    """tasks.suggestions_enqueue_on_import, imported on the first article imported: the tasks
-    and services bring the annotation and article services into django.setup() otherwise."""
+    """tasks.suggestions_enqueue_on_import, imported on the first articles imported: the
+    tasks and services bring the annotation and article services into django.setup()
+    otherwise."""
     from annotator.suggestions import tasks
 
     tasks.suggestions_enqueue_on_import(sender, **signal)
@@ -34,10 +35,10 @@ class SuggestionsConfig(AppConfig):
         # the background. (A signal: articles does not know the apps built on it.)
         # A person's span taking an open suggestion over is recorded as a decision.
         from annotator.annotations.signals import suggestion_taken
-        from annotator.articles.signals import article_imported
+        from annotator.articles.signals import articles_imported
         from annotator.workspace.claimed import relative_reader_set
 
-        article_imported.connect(suggestions_enqueue_on_import, dispatch_uid="suggestions")
+        articles_imported.connect(suggestions_enqueue_on_import, dispatch_uid="suggestions")
         suggestion_taken.connect(suggestion_taken_record, dispatch_uid="suggestions")
         # The workspace reads a typed claimed time ("yesterday", "Monday") with our reader.
         relative_reader_set(claimed_dates_find)

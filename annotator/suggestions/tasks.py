@@ -1,10 +1,13 @@
 """Background work of the suggestions app (django-tasks, database backend): run by
 `manage.py db_worker`, each task within its time limit (annotator/tasklimits.py).
 
-- Imported articles (the articles app's `article_imported` signal, sent once the article is
-  committed) and the workspace's "Suggest again" queue the suggesters on one article: one
-  small task per article, so a project's big import takes turns with everyone else's work.
-  The article's SuggestionRun says where the run stands, for the suggestions bar.
+- The workspace's "Suggest again" queues the suggesters on one article, a task of its own.
+  Imported articles (the articles app's `articles_imported` signal, sent once the files
+  stored together are committed) are queued together: one task for them all, which runs
+  them one after the other for IMPORT_RUN_SECONDS, then queues the rest behind the work
+  queued meanwhile, so a project's big import takes turns with everyone else's work (and
+  costs two INSERTs per import transaction, not two per article). Each article's
+  SuggestionRun says where its run stands, for the suggestions bar.
 - Claim decisions call claim_ranker_enqueue_if_due(project, decision), and the Suggestions page's
   "Retrain now" calls claim_ranker_enqueue(project): the claim ranker (ranker.py) learns
   from the project's decisions in a few seconds at most.
@@ -13,6 +16,9 @@ The web processes import this module only to queue tasks; the worker runs them. 
 suggesters and the ranker (runs.py, ranker.py: compiled patterns, dateparser, scikit-learn
 and scipy) are loaded by the first task that needs them, not at web start-up.
 """
+
+import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,9 +31,14 @@ from annotator.suggestions import ranker_status
 from annotator.suggestions.models import RunStatus, SuggestionDecision, SuggestionRun
 from annotator.tasklimits import TaskTimeLimit
 
+logger = logging.getLogger(__name__)
+
 # "Suggest again" has a person waiting: it goes before the runs queued by imports.
 SUGGEST_AGAIN_PRIORITY = 10
 MAX_BOOSTED_PER_USER = 3
+# An import's task starts new articles for this long; its time limit (settings.py) leaves
+# the last one started as long as a task of its own would have.
+IMPORT_RUN_SECONDS = 10
 
 
 # The task bodies' code, imported by the first task that runs it (see above), so that web
@@ -49,6 +60,34 @@ def _ranker():
 @task()
 def suggestions_run_task(article_id: int) -> dict:
     """Run the suggesters on one article; returns what was created and skipped."""
+    return _article_run(article_id)
+
+
+@task()
+def suggestions_import_task(article_ids: list[int]) -> dict:
+    """Run the suggesters on imported articles in turn for about IMPORT_RUN_SECONDS, then
+    queue the rest as a new task. One article's failure (recorded on its run) does not
+    stop the others."""
+    deadline = time.monotonic() + IMPORT_RUN_SECONDS
+    ran, failed = [], []
+    for position, article_id in enumerate(article_ids):
+        if position and time.monotonic() >= deadline:
+            suggestions_import_task.enqueue(article_ids[position:])
+            break
+        try:
+            ran.append(_article_run(article_id))
+        except TaskTimeLimit:
+            if article_ids[position + 1 :]:  # the alarm rang once: there is time to queue
+                suggestions_import_task.enqueue(article_ids[position + 1 :])
+            raise
+        except Exception:
+            logger.exception("The suggesters failed on article %s", article_id)
+            failed.append(article_id)
+    created = sum(sum(result.get("created", {}).values()) for result in ran)
+    return {"articles": len(ran), "created": created, "failed": failed}
+
+
+def _article_run(article_id: int) -> dict:
     article = Article.objects.filter(pk=article_id).first()
     if article is None:  # deleted before the worker got to it
         return {"created": {}, "missing": True}
@@ -110,9 +149,19 @@ def _boosted_waiting(user) -> int:
     return SuggestionRun.objects.filter(requested_by=user, status=RunStatus.QUEUED).count() - 1
 
 
-def suggestions_enqueue_on_import(sender, article: Article, **kwargs) -> None:
-    """Queue the suggesters for a newly imported (and committed) article."""
-    suggestions_run_enqueue(article=article)
+def suggestions_enqueue_on_import(sender, articles: list[Article], **kwargs) -> None:
+    """Queue the suggesters for newly imported (and committed) articles: a run each, for
+    the suggestions bar, and one task for them all, in the same transaction."""
+    if not articles:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        # New articles have no run yet (a click in between keeps its own).
+        SuggestionRun.objects.bulk_create(
+            [SuggestionRun(article=article, requested_at=now) for article in articles],
+            ignore_conflicts=True,
+        )
+        suggestions_import_task.enqueue([article.pk for article in articles])
 
 
 @task()
