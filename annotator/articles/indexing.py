@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django_tasks import task
 
 from annotator.articles.models import Article, ArticleSearch, search_vector_sql
+from annotator.transactions import on_commit_once
 
 INDEX_ROWS = 500  # vectors computed per UPDATE (about 0.2 s)
 INDEX_SECONDS = 20  # then the rest in another task, behind the work queued meanwhile
@@ -61,12 +62,4 @@ def articles_search_index(*, seconds: float) -> tuple[int, bool]:
 def articles_search_index_enqueue() -> None:
     """Queue the task once the caller's transaction commits: once per transaction, however
     many articles it stores."""
-    for _, func, _ in connection.run_on_commit:
-        if getattr(func, "indexes_articles", False):
-            return
-
-    def enqueue():
-        articles_search_index_task.enqueue()
-
-    enqueue.indexes_articles = True
-    transaction.on_commit(enqueue)
+    on_commit_once("articles_search_index", articles_search_index_task.enqueue)

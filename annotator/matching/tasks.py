@@ -11,7 +11,6 @@ fact extraction are loaded by the first task that runs in the worker
 (tests/test_startup_imports.py).
 """
 
-from django.db import connection, transaction
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -19,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from annotator.annotations.kinds import CLAIM
 from annotator.annotations.models import Status
 from annotator.articles.models import Article
+from annotator.transactions import on_commit_once
 
 # A claim saved by a person waits for its proposals: before imports' bulk work.
 SAVED_CLAIM_PRIORITY = 5
@@ -46,17 +46,12 @@ def claims_match_task(article_id: int) -> dict:
 def claims_match_enqueue(*, article_id: int, priority: int = 0) -> None:
     """Queue matching once the caller's transaction commits: once per article and
     transaction, however many of its claims the transaction saves (accept all, review)."""
-    for _, func, _ in connection.run_on_commit:
-        if getattr(func, "matching_article", None) == article_id and not func.ran:
-            return
 
     def enqueue():
-        enqueue.ran = True
         if not _waits_already(article_id, priority):
             claims_match_task.using(priority=priority).enqueue(article_id)
 
-    enqueue.matching_article, enqueue.ran = article_id, False
-    transaction.on_commit(enqueue)
+    on_commit_once(("claims_match", article_id), enqueue)
 
 
 def _waits_already(article_id: int, priority: int) -> bool:
