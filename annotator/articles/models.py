@@ -155,9 +155,17 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class Article(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
+    # Indexed by article_project_published and the unique text, which begin with it.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="articles", db_index=False
+    )
     outlet = models.ForeignKey(
-        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        db_index=False,  # a partial index (Meta): imported articles often name none
     )
     title = models.CharField(max_length=500)
     url = models.URLField(max_length=2000, blank=True)
@@ -195,6 +203,9 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["project", "-published_at"], name="article_project_published"),
+            models.Index(
+                fields=["outlet"], condition=models.Q(outlet__isnull=False), name="article_outlet"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

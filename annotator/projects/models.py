@@ -87,6 +87,7 @@ class Project(models.Model):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=["guidelines_seen_at"])),
     pghistory.DeleteEvent(),
+    meta={"indexes": [models.Index(fields=["project"], name="membershipevent_project")]},
 )
 class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
