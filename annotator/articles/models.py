@@ -22,7 +22,8 @@ from annotator.sources.models import Source
 # punctuation, currency and letter-like signs, Arabic presentation forms. A text made of
 # them alone is NFC, so the check below looks no further: a regular expression costs a fifth
 # of `IS NFC NORMALIZED` (16 against 80 µs for 3,000 characters, on every article stored).
-# Normalization is stable for assigned characters (tests/test_storable_text.py checks each).
+# Normalization is stable for assigned characters (tests/test_article_text_constraint.py
+# checks each).
 # Before it, an ASCII text (as many bytes as characters: most English articles) needs no
 # look at its characters at all (the expression costs 40 µs for 3,000 on a slow machine).
 NFC_SAFE = (
